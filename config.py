@@ -1,0 +1,118 @@
+"""Configuration from the environment, with development defaults that work out of the box.
+
+Every setting is an environment variable of the same name. `PORTAL_ENV` picks the
+profile: `development` (the default), `test` or `production`. Production refuses to
+start with a development secret or any local emulator (see `Config.check`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEV_SECRET = "dev-secret-not-for-production"
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _int(name: str, default: int) -> int:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise RuntimeError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = _env(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when the configuration is unsafe or incomplete."""
+
+
+class Config:
+    """Settings read from the environment once, when the app is created."""
+
+    def __init__(self, overrides: dict | None = None) -> None:
+        env = _env("PORTAL_ENV", "development")
+        var = Path(_env("PORTAL_VAR_DIR", str(HERE / "var")))
+        self.PORTAL_ENV = env
+        self.PORTAL_VAR_DIR = str(var)
+        self.SECRET_KEY = _env("SECRET_KEY", DEV_SECRET)
+        self.SQLALCHEMY_DATABASE_URI = _normalise_db_url(
+            _env("DATABASE_URL", f"sqlite:///{var / 'portal.db'}")
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        #: Public address of the portal, used in links sent by mail, SMS and letters.
+        self.PORTAL_BASE_URL = _env("PORTAL_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        #: Where e-mail goes: smtp://user:pass@host:port (smtps:// for TLS) or file:///dir.
+        self.MAIL_URL = _env("MAIL_URL", f"file://{var / 'mail'}")
+        self.MAIL_FROM = _env("MAIL_FROM", "Portal <no-reply@portal.invalid>")
+        #: Where SMS go: file:///dir in development; a provider adapter in production.
+        self.SMS_URL = _env("SMS_URL", f"file://{var / 'sms'}")
+        #: Flask-Limiter storage: "sql" keeps counters in the database; redis://... for Redis.
+        self.RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "sql")
+        self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+        #: Per-IP limit on debtor sign-in attempts (Flask-Limiter syntax).
+        self.SIGNIN_IP_LIMIT = _env("SIGNIN_IP_LIMIT", "50 per 5 minutes")
+        #: Failed knowledge checks on one case before that step is closed for it.
+        self.VERIFICATION_MAX_FAILURES = _int("VERIFICATION_MAX_FAILURES", 10)
+        self.SESSION_IDLE_SECONDS = _int("SESSION_IDLE_SECONDS", 15 * 60)
+        self.SESSION_ABSOLUTE_SECONDS = _int("SESSION_ABSOLUTE_SECONDS", 8 * 3600)
+        self.SESSION_COOKIE_SECURE = env == "production" or _bool("SESSION_COOKIE_SECURE", False)
+        self.SESSION_COOKIE_NAME = "__Host-portal" if self.SESSION_COOKIE_SECURE else "portal"
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.PREFERRED_URL_SCHEME = "https" if self.SESSION_COOKIE_SECURE else "http"
+        self.WTF_CSRF_TIME_LIMIT = None  # bound to the server-side session instead
+        self.BABEL_DEFAULT_LOCALE = "en"
+        self.BABEL_TRANSLATION_DIRECTORIES = str(HERE / "translations")
+        #: Languages offered in the switcher (each has a catalogue in translations/).
+        self.PORTAL_LANGUAGES = (_env("PORTAL_LANGUAGES", "en,fr") or "en").split(",")
+        self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
+        self.TESTING = env == "test"
+        if overrides:
+            for key, value in overrides.items():
+                setattr(self, key, value)
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in vars(self).items() if k.isupper()}
+
+    def check(self) -> None:
+        """Refuse unsafe production settings; called by the app factory."""
+        if self.PORTAL_ENV not in {"development", "test", "production"}:
+            raise ConfigError(f"PORTAL_ENV must be development, test or production, not {self.PORTAL_ENV!r}")
+        if self.PORTAL_ENV != "production":
+            return
+        problems = []
+        if not self.SECRET_KEY or self.SECRET_KEY == DEV_SECRET or len(self.SECRET_KEY) < 32:
+            problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+        for name in ("MAIL_URL", "SMS_URL"):
+            if str(getattr(self, name, "")).startswith("file:"):
+                problems.append(f"{name} points at a development file sender")
+        for name in ("STRIPE_API_BASE", "LEDGER_URL"):
+            value = str(getattr(self, name, "") or "")
+            if value.startswith("file:") or "emulator" in value:
+                problems.append(f"{name} points at a local emulator or file transport")
+        if not self.PORTAL_BASE_URL.startswith("https://"):
+            problems.append("PORTAL_BASE_URL must be an https:// address")
+        if problems:
+            raise ConfigError("refusing to start in production: " + "; ".join(problems))
+
+
+def _normalise_db_url(url: str) -> str:
+    """Accept the postgres:// spellings hosting platforms hand out; use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

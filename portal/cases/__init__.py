@@ -1,0 +1,1 @@
+"""Cases and debtors: what is owed, to whom, and by whom."""

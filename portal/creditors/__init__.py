@@ -1,0 +1,1 @@
+"""Creditors: the agency's clients, and their settings for the portal."""

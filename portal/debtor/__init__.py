@@ -1,0 +1,5 @@
+"""debtor"""
+
+
+def init_app(app):
+    """Register this feature with the app."""

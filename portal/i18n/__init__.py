@@ -1,0 +1,74 @@
+"""Locale selection and Babel wiring: the debtor's choice, then their language, then the browser."""
+
+from __future__ import annotations
+
+from babel import Locale, UnknownLocaleError
+from flask import Flask, current_app, g, request, session
+from flask_babel import get_locale
+
+from portal.extensions import babel
+from portal.money import Money
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-Babel with our selector and expose money formatting to templates."""
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters["money"] = format_money
+    app.jinja_env.globals["language_choices"] = language_choices
+    app.context_processor(template_context)
+
+
+def offered() -> list[str]:
+    return current_app.config["PORTAL_LANGUAGES"]
+
+
+def best_match(tag: str | None) -> str | None:
+    """Map a BCP 47 tag such as `de-AT` or `fr_BE` to an offered language, or None."""
+    if not tag:
+        return None
+    base = tag.replace("_", "-").split("-")[0].lower()
+    if base == "no":  # Norwegian letters often say "no"; our catalogue is Bokmål
+        base = "nb"
+    return base if base in offered() else None
+
+
+def select_locale() -> str:
+    """The switcher's remembered choice, the signed-in debtor's language, the browser's."""
+    chosen = best_match(session.get("locale")) if session else None
+    if chosen:
+        return chosen
+    debtor_language = getattr(g, "debtor_language", None)
+    if best_match(debtor_language):
+        return best_match(debtor_language)
+    return request.accept_languages.best_match(offered()) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_locale() -> str:
+    return str(get_locale() or "en")
+
+
+def format_money(value: Money) -> str:
+    """Jinja filter: `{{ amount|money }}` in the current locale."""
+    return value.format(current_locale())
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """(code, name in its own language) for the switcher."""
+    result = []
+    for code in offered():
+        try:
+            name = Locale.parse(code).get_display_name(code) or code
+        except (ValueError, UnknownLocaleError):
+            name = code
+        result.append((code, name[:1].upper() + name[1:]))
+    return result
+
+
+def template_context() -> dict:
+    """`current_locale` and `text_direction` for the base template."""
+    locale = current_locale()
+    try:
+        direction = Locale.parse(locale).text_direction
+    except (ValueError, UnknownLocaleError):
+        direction = "ltr"
+    return {"current_locale": locale, "text_direction": direction}

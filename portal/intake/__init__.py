@@ -1,0 +1,5 @@
+"""intake"""
+
+
+def init_app(app):
+    """Register this feature with the app."""

@@ -1,0 +1,11 @@
+"""Imports every feature's models so SQLAlchemy and Alembic see the whole schema."""
+
+
+def load_all() -> None:
+    """Import each models module once (idempotent)."""
+    from portal.api import models as _api  # noqa: F401
+    from portal.auth import models as _auth  # noqa: F401
+    from portal.cases import models as _cases  # noqa: F401
+    from portal.creditors import models as _creditors  # noqa: F401
+    from portal.links import models as _links  # noqa: F401
+    from portal.ratelimit import models as _ratelimit  # noqa: F401

@@ -1,0 +1,5 @@
+"""notifications"""
+
+
+def init_app(app):
+    """Register this feature with the app."""
