@@ -61,7 +61,7 @@ def case(
         )
         db.session.add(debtor)
         db.session.flush()
-    obj = Case(reference=reference, creditor_id=cred.id, debtor_id=debtor.id)
+    obj = Case(reference=reference, lookup_key=reference.replace("-", ""), creditor_id=cred.id, debtor_id=debtor.id)
     db.session.add(obj)
     db.session.flush()
     export = CaseExport(

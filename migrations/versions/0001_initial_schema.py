@@ -87,6 +87,7 @@ def upgrade():
     op.create_table('cases',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('reference', sa.String(length=32), nullable=False),
+    sa.Column('lookup_key', sa.String(length=32), nullable=False),
     sa.Column('creditor_id', sa.Integer(), nullable=False),
     sa.Column('debtor_id', sa.Integer(), nullable=False),
     sa.Column('current_export_id', sa.Integer(), nullable=True),
@@ -101,6 +102,7 @@ def upgrade():
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cases_creditor_id'), ['creditor_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_debtor_id'), ['debtor_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cases_lookup_key'), ['lookup_key'], unique=False)
 
     op.create_table('case_entries',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -192,6 +194,7 @@ def downgrade():
     op.drop_table('case_exports')
     op.drop_table('case_entries')
     with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cases_lookup_key'))
         batch_op.drop_index(batch_op.f('ix_cases_debtor_id'))
         batch_op.drop_index(batch_op.f('ix_cases_creditor_id'))
 

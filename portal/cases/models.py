@@ -102,6 +102,9 @@ class Case(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Normalised `case_reference`: upper case, 6-32 of A-Z 0-9 and dashes.
     reference: Mapped[str] = mapped_column(String(32), unique=True)
+    #: The reference without dashes, so a debtor may type it with or without them.
+    #: Not unique in theory (AB-12345 / AB1-2345); sign-in prefers an exact match.
+    lookup_key: Mapped[str] = mapped_column(String(32), index=True)
     creditor_id: Mapped[int] = mapped_column(ForeignKey("creditors.id"), index=True)
     debtor_id: Mapped[int] = mapped_column(ForeignKey("debtors.id"), index=True)
     #: The export snapshot in force (the newest by `exported_at`).
