@@ -12,6 +12,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DEV_SECRET = "dev-secret-not-for-production"
+STRIPE_API = "https://api.stripe.com"
+#: Where the project's own Stripe emulator answers in the local run.
+STRIPE_EMULATOR_BASE = "http://127.0.0.1:12111"
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -79,6 +82,14 @@ class Config:
         self.BABEL_TRANSLATION_DIRECTORIES = str(HERE / "translations")
         #: Languages offered in the switcher (each has a catalogue in translations/).
         self.PORTAL_LANGUAGES = (_env("PORTAL_LANGUAGES", "en,fr") or "en").split(",")
+        #: Collection ledger: https://... in production; file:///path.jsonl appends events locally.
+        self.LEDGER_URL = _env("LEDGER_URL", f"file://{var / 'ledger-events.jsonl'}")
+        #: Shared secret for the Ledger-Signature HMAC.
+        self.LEDGER_SECRET = _env("LEDGER_SECRET", "dev-ledger-secret")
+        #: Stripe API base: the real one in production; the local emulator in development.
+        self.STRIPE_API_BASE = _env("STRIPE_API_BASE", STRIPE_EMULATOR_BASE)
+        self.STRIPE_SECRET_KEY = _env("STRIPE_SECRET_KEY", "sk_test_emulator")
+        self.STRIPE_WEBHOOK_SECRET = _env("STRIPE_WEBHOOK_SECRET", "whsec_emulator")
         self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
         self.TESTING = env == "test"
         if overrides:
@@ -100,10 +111,14 @@ class Config:
         for name in ("MAIL_URL", "SMS_URL"):
             if str(getattr(self, name, "")).startswith("file:"):
                 problems.append(f"{name} points at a development file sender")
-        for name in ("STRIPE_API_BASE", "LEDGER_URL"):
-            value = str(getattr(self, name, "") or "")
-            if value.startswith("file:") or "emulator" in value:
-                problems.append(f"{name} points at a local emulator or file transport")
+        if not self.LEDGER_URL.startswith("https://"):
+            problems.append("LEDGER_URL must be the ledger's https:// address, not a file or emulator")
+        if self.LEDGER_SECRET == "dev-ledger-secret":
+            problems.append("LEDGER_SECRET must be set")
+        if self.STRIPE_API_BASE.rstrip("/") != STRIPE_API:
+            problems.append(f"STRIPE_API_BASE must be {STRIPE_API}, not an emulator")
+        if self.STRIPE_SECRET_KEY == "sk_test_emulator" or self.STRIPE_WEBHOOK_SECRET == "whsec_emulator":
+            problems.append("STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set")
         if not self.PORTAL_BASE_URL.startswith("https://"):
             problems.append("PORTAL_BASE_URL must be an https:// address")
         if problems:
