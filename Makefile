@@ -20,7 +20,7 @@ install: $(VENV)/.installed translations
 
 ## Compile the message catalogues (the .mo files are build output, not committed).
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d translations
+	$(BIN)/pybabel -q compile -d translations
 
 ## Set up, migrate, load the demo data, print how to sign in, and serve on http://127.0.0.1:5000
 run: install
