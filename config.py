@@ -32,6 +32,16 @@ def _int(name: str, default: int) -> int:
         raise RuntimeError(f"{name} must be an integer, got {raw!r}") from None
 
 
+def _float(name: str, default: float) -> float:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise RuntimeError(f"{name} must be a number, got {raw!r}") from None
+
+
 def _bool(name: str, default: bool) -> bool:
     raw = _env(name)
     if raw is None:
@@ -63,8 +73,8 @@ class Config:
         self.MAIL_FROM = _env("MAIL_FROM", "Portal <no-reply@portal.invalid>")
         #: Where SMS go: file:///dir in development; a provider adapter in production.
         self.SMS_URL = _env("SMS_URL", f"file://{var / 'sms'}")
-        #: Flask-Limiter storage: "sql" keeps counters in the database; redis://... for Redis.
-        self.RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "sql")
+        #: Flask-Limiter storage: "sql://" keeps counters in the database; redis://... for Redis.
+        self.RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "sql://")
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
         #: Per-IP limit on debtor sign-in attempts (Flask-Limiter syntax).
         self.SIGNIN_IP_LIMIT = _env("SIGNIN_IP_LIMIT", "50 per 5 minutes")
@@ -91,6 +101,18 @@ class Config:
         self.STRIPE_SECRET_KEY = _env("STRIPE_SECRET_KEY", "sk_test_emulator")
         self.STRIPE_WEBHOOK_SECRET = _env("STRIPE_WEBHOOK_SECRET", "whsec_emulator")
         self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
+        #: `flask ledger status` warns when the oldest undelivered event is older than this.
+        self.LEDGER_LAG_WARNING_SECONDS = _int("LEDGER_LAG_WARNING_SECONDS", 900)
+        #: Relay tuning (see portal/ledger/relay.py); the defaults suit production.
+        self.LEDGER_BATCH_SIZE = _int("LEDGER_BATCH_SIZE", 500)
+        self.LEDGER_TIMEOUT_SECONDS = _float("LEDGER_TIMEOUT_SECONDS", 10.0)
+        self.LEDGER_LEASE_SECONDS = _float("LEDGER_LEASE_SECONDS", 30.0)
+        self.LEDGER_POLL_SECONDS = _float("LEDGER_POLL_SECONDS", 1.0)
+        self.LEDGER_BACKOFF_BASE_SECONDS = _float("LEDGER_BACKOFF_BASE_SECONDS", 1.0)
+        self.LEDGER_BACKOFF_MAX_SECONDS = _float("LEDGER_BACKOFF_MAX_SECONDS", 600.0)
+        self.LEDGER_RETRY_HORIZON_SECONDS = _int("LEDGER_RETRY_HORIZON_SECONDS", 72 * 3600)
+        #: Bearer token for GET /metrics/...; the metrics routes answer 404 while it is unset.
+        self.METRICS_TOKEN = _env("METRICS_TOKEN")
         self.TESTING = env == "test"
         if overrides:
             for key, value in overrides.items():

@@ -1,5 +1,39 @@
 """How a debtor proves who they are: knowledge step, proof of possession, sessions."""
 
+from flask import Flask, flash, redirect, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
-def init_app(app):
-    """Register this feature with the app."""
+from portal.extensions import db, login_manager
+
+
+def init_app(app: Flask) -> None:
+    """Server-side sessions, Flask-Login, the sign-in blueprint and the CLI."""
+    from portal.auth import cli
+    from portal.auth.identity import DebtorIdentity
+    from portal.auth.sessions import ServerSessionInterface
+    from portal.auth.views import bp
+
+    app.session_interface = ServerSessionInterface()
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> DebtorIdentity | None:
+        """The debtor, only while they exist and have at least one case that is not closed."""
+        identity = DebtorIdentity.from_id(user_id)
+        if identity is None or db.session.scalar(identity.cases().limit(1)) is None:
+            return None
+        return identity
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        """Pages for signed-in debtors send everyone else to the sign-in form."""
+        flash(_l("Please sign in to see this page."), "info")
+        return redirect(url_for("auth.sign_in"))
+
+    app.register_blueprint(bp)
+    app.cli.add_command(cli.sessions)
+    from portal.intake.cli import cases  # intake owns the `cases` group; we add `unlock` to it
+
+    cases.add_command(cli.unlock)
