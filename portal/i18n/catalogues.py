@@ -14,6 +14,7 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.frontend import CommandLineInterface
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,6 +79,15 @@ def fill_source_locale() -> None:
             message.flags.discard("fuzzy")
     with open(path, "wb") as fh:
         write_po(fh, catalog, width=0)
+
+
+def compile_all() -> None:
+    """Write each catalogue's .mo next to it, as `make translations` does (fuzzy entries left out)."""
+    for locale, path in catalogue_paths().items():
+        with open(path, "rb") as fh:
+            catalog = read_po(fh, locale=locale)
+        with open(path.with_suffix(".mo"), "wb") as fh:
+            write_mo(fh, catalog)
 
 
 def placeholders(text: str) -> Counter:
