@@ -36,6 +36,6 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def _features():
     """Each feature package brings its own `init_app` (blueprints, CLI, hooks)."""
-    from portal import api, auth, debtor, errors, intake, links, notifications, pages, ratelimit
+    from portal import api, auth, debtor, errors, intake, ledger, links, notifications, pages, ratelimit
 
-    return [errors, ratelimit, notifications, auth, links, debtor, pages, api, intake]
+    return [errors, ratelimit, notifications, auth, links, debtor, pages, api, intake, ledger]

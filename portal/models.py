@@ -7,5 +7,6 @@ def load_all() -> None:
     from portal.auth import models as _auth  # noqa: F401
     from portal.cases import models as _cases  # noqa: F401
     from portal.creditors import models as _creditors  # noqa: F401
+    from portal.ledger import models as _ledger  # noqa: F401
     from portal.links import models as _links  # noqa: F401
     from portal.ratelimit import models as _ratelimit  # noqa: F401
