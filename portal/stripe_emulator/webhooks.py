@@ -53,6 +53,7 @@ class Delivery:
     next_at: float
     attempts: int = 0
     state: str = "pending"  # pending -> delivered | failed
+    sending: bool = False  # an attempt is in flight (thread and manual flush may overlap)
     statuses: list[int] = field(default_factory=list)
 
 
@@ -98,7 +99,9 @@ class Webhooks:
         """Attempt every pending delivery (only those due unless `force`); returns the ones attempted."""
         with self.store.lock:
             now = self.store.clock()
-            due = [d for d in self.pending() if force or d.next_at <= now]
+            due = [d for d in self.pending() if not d.sending and (force or d.next_at <= now)]
+            for d in due:
+                d.sending = True
             if self.switches["reorder"]:
                 due.reverse()  # newest first: handlers must not rely on order
             batch = [(d, json.dumps(self.store.public(self.store.objects[d.event_id]), indent=2).encode()) for d in due]
@@ -119,6 +122,7 @@ class Webhooks:
         except Exception:  # a crashing endpoint is a failed attempt, as on Stripe
             status = 0
         with self.store.lock:
+            delivery.sending = False
             delivery.attempts += 1
             delivery.statuses.append(status)
             if 200 <= status < 300:

@@ -135,3 +135,23 @@ def test_events_list_filters_by_type(stripe_client, page):
     assert [e.type for e in completed.data] == ["checkout.session.completed"]
     assert all(e.type.startswith("payment_intent.") for e in stripe_client.v1.events.list({"type": "payment_intent.*"}).data)
     assert time.time() - completed.data[0].created < 60
+
+
+def test_flask_transport_posts_into_another_app(stripe_client):
+    from flask import Flask, request
+
+    from portal.stripe_emulator.testing import flask_transport
+
+    receiver = Flask("receiver")
+    seen = []
+
+    @receiver.post("/payments/stripe/webhook")
+    def hook():
+        event = stripe.Webhook.construct_event(request.get_data(), request.headers["Stripe-Signature"], TEST_WEBHOOK_SECRET)
+        seen.append(event.type)
+        return "", 204
+
+    app = make_app(WEBHOOK_TRANSPORT=flask_transport(receiver.test_client()))
+    app.test_client().post("/v1/customers", headers={"Authorization": "Bearer sk_test_x"})
+    app.extensions["stripe_emulator"].deliver()
+    assert seen == ["customer.created"]
