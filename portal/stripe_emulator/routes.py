@@ -11,6 +11,7 @@ from portal.stripe_emulator.emulator import Emulator
 def _filter(**wanted):
     """A predicate keeping objects whose fields equal the given list filters."""
     def keep(obj: dict) -> bool:
+        """True when every given filter matches."""
         return all(obj.get(field) == value for field, value in wanted.items() if value is not None)
     return keep
 
@@ -18,6 +19,7 @@ def _filter(**wanted):
 def _lister(object_name: str, *filters: str, refresh=None):
     """A list handler for one object type with equality filters."""
     def handler(emu: Emulator, p: dict, _id, url: str) -> dict:
+        """GET a page of the list."""
         items = emu.store.all(object_name, _filter(**{f: p.get(f) for f in filters}))
         if refresh:
             for obj in items:
@@ -29,6 +31,7 @@ def _lister(object_name: str, *filters: str, refresh=None):
 def _getter(object_name: str, label: str, refresh=None):
     """A retrieve handler."""
     def handler(emu: Emulator, p: dict, object_id: str, url: str) -> dict:
+        """GET one object."""
         obj = emu.store.get(object_id, object_name, label)
         return refresh(emu, obj) if refresh else obj
     return handler
@@ -37,6 +40,7 @@ def _getter(object_name: str, label: str, refresh=None):
 def _on(object_name: str, label: str, action):
     """A handler that loads an object and applies `action(emu, obj, params)`."""
     def handler(emu: Emulator, p: dict, object_id: str, url: str) -> dict:
+        """POST an action on one object."""
         return action(emu, emu.store.get(object_id, object_name, label), p)
     return handler
 
@@ -45,6 +49,7 @@ def _events(emu: Emulator, p: dict, _id, url: str) -> dict:
     """GET /v1/events with type / types filters."""
     types = set(p.get("types") or ([p["type"]] if p.get("type") else []))
     def wanted(event: dict) -> bool:
+        """Exact type, or a prefix ending in *."""
         return not types or event["type"] in types or any(t.endswith("*") and event["type"].startswith(t[:-1]) for t in types)
     return emu.store.page(emu.store.all("event", wanted), p, url)
 

@@ -88,6 +88,7 @@ class WebhookInbox:
 def flask_transport(client) -> callable:
     """A webhook transport posting into another Flask app's test client (e.g. the portal's)."""
     def transport(url: str, body: bytes, headers: dict) -> int:
+        """POST the event to the path of `url` in the other app."""
         return client.post(urlsplit(url).path, data=body, headers=headers).status_code
     return transport
 
