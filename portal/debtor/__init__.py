@@ -1,6 +1,6 @@
 """The signed-in debtor's pages: their cases and "what you owe" for each one."""
 
-from flask import Flask, g
+from flask import Flask, g, request
 from flask_login import current_user
 
 from portal.extensions import db
@@ -18,7 +18,7 @@ def remember_debtor_language() -> None:
     """Set `g.debtor_language` for `portal.i18n.select_locale` (after the switcher's choice)."""
     from portal.cases.models import Debtor
 
-    if current_user.is_authenticated:
+    if request.endpoint != "static" and current_user.is_authenticated:
         g.debtor_language = db.session.scalar(
             db.select(Debtor.language).where(Debtor.id == current_user.debtor_id)
         )
