@@ -36,6 +36,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def _features():
     """Each feature package brings its own `init_app` (blueprints, CLI, hooks)."""
-    from portal import api, auth, debtor, errors, intake, ledger, links, notifications, pages, ratelimit
+    from portal import (
+        api, auth, debtor, demo, errors, intake, ledger, links, notifications, pages, ratelimit,
+    )
 
-    return [errors, ratelimit, notifications, auth, links, debtor, pages, api, intake, ledger]
+    return [errors, ratelimit, notifications, auth, links, debtor, pages, api, intake, ledger, demo]

@@ -1,0 +1,50 @@
+"""`flask demo load`: demo cases through the real importer, fresh reminder links, and how to sign in."""
+
+import click
+from flask.cli import AppGroup
+from flask import current_app
+from sqlalchemy import select
+
+from portal.creditors.models import Creditor
+from portal.demo.records import KNOWLEDGE_ONLY_CREDITORS, demo_records
+from portal.extensions import db
+from portal.intake.generate import generate_records
+from portal.intake.importer import import_records
+from portal.links.services import CaseNotOpen, find_open_case, issue, url_for_token
+
+
+@click.group(cls=AppGroup)
+def demo():
+    """Demo data for the local run."""
+
+
+@demo.command("load")
+@click.option("--generated", default=300, show_default=True, help="Generated cases around the demo ones.")
+def load(generated: int):
+    """Import the demo cases (idempotent), issue a link for each, and print how to sign in."""
+    records = demo_records()
+    items = ((n, r, None) for n, r in enumerate(records, start=1))
+    counts = import_records(items)
+    filler = ((n, r, None) for n, r in enumerate(generate_records(generated, seed=2026, prefix="GEN"), start=1))
+    filler_counts = import_records(filler)
+    for creditor in db.session.scalars(select(Creditor).where(Creditor.external_id.in_(KNOWLEDGE_ONLY_CREDITORS))):
+        creditor.allow_knowledge_only = True
+    rows = []
+    for record in records:
+        try:
+            token, _link = issue(find_open_case(record["case_reference"]))
+            url = url_for_token(token)
+        except CaseNotOpen:
+            url = "(on hold: sign in with the reference; no link is issued)"
+        birth = record.get("debtor_birth_date")
+        factor = f"date of birth {birth}" if birth else f"postcode {record['debtor_postcode']}"
+        contact = record.get("debtor_email") or record.get("debtor_phone") or "none (knowledge step only)"
+        rows.append((record["case_reference"], record["debtor_name"], factor, contact, url))
+    db.session.commit()
+    summary = ", ".join(f"{n} {name}" for name, n in counts.as_dict().items() if n)
+    click.echo(f"Demo cases: {summary}. Generated cases: {filler_counts.total}.")
+    config = current_app.config
+    click.echo(f"\nOpen {config['PORTAL_BASE_URL']} (or a link below) and sign in with a reference and its factor.")
+    click.echo(f"One-time codes land in {config['MAIL_URL']} (e-mail) and {config['SMS_URL']} (SMS).\n")
+    for reference, name, factor, contact, url in rows:
+        click.echo(f"  {reference}  {name}\n    factor:  {factor}\n    code to: {contact}\n    link:    {url}\n")
