@@ -55,6 +55,8 @@ class KnowledgeResult:
     case: CaseFacts | None
     #: Why it failed, for the audit log only (never shown): unknown, wrong, closed, locked.
     reason: str | None = None
+    #: This failure reached the limit and closed the knowledge step for the reference.
+    locked_now: bool = False
 
 
 def normalise_reference(raw: str) -> str:
@@ -133,16 +135,15 @@ def check_knowledge(
         reason = None
 
     if reason is not None:
-        _count_failure(key)
-        return KnowledgeResult(None, reason)
+        return KnowledgeResult(None, reason, locked_now=_count_failure(key))
     db.session.execute(delete(VerificationThrottle).where(VerificationThrottle.reference == key))
     return KnowledgeResult(
         CaseFacts(row.id, row.reference, row.debtor_id, row.email, row.phone, row.language, row.allow_knowledge_only)
     )
 
 
-def _count_failure(key: str) -> None:
-    """Add one failure to the counter of `key`, closing the step at the configured limit."""
+def _count_failure(key: str) -> bool:
+    """Add one failure to the counter of `key`, closing the step at the limit; True if this one closed it."""
     now = utcnow()
     limit = current_app.config["VERIFICATION_MAX_FAILURES"]
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
@@ -163,7 +164,8 @@ def _count_failure(key: str) -> None:
             ),
         },
     )
-    db.session.execute(stmt)
+    failures = db.session.execute(stmt.returning(throttles.c.failures)).scalar_one()
+    return failures == limit
 
 
 def is_locked(reference: str) -> bool:

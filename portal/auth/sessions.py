@@ -134,40 +134,43 @@ class ServerSessionInterface(SessionInterface):
         if session.accessed:
             response.vary.add("Cookie")
         now = utcnow()
+        stale, session.stale_hashes = session.stale_hashes, []
+        if not session:
+            if session.sid is not None:
+                stale.append(hash_id(session.sid))
+            if session.sid is not None or session.dead_cookie or session.modified:
+                self._delete_cookie(app, response)
+            session.sid = None
+            if stale:
+                with db.engine.begin() as conn:
+                    conn.execute(delete(sessions).where(sessions.c.id_hash.in_(stale)))
+            return
+        data = _dumps(dict(session))
+        if session.sid is None:
+            session.sid = secrets.token_urlsafe(ID_BYTES)
+            write = insert(sessions).values(
+                id_hash=hash_id(session.sid), data=json.loads(data), created_at=now, last_seen_at=now
+            )
+            self._set_cookie(app, response, session.sid)
+        elif data != session.loaded:
+            write = (
+                update(sessions)
+                .where(sessions.c.id_hash == hash_id(session.sid))
+                .values(data=json.loads(data), last_seen_at=now)
+            )
+        elif session.last_seen_at is None or now - session.last_seen_at >= TOUCH_EVERY:
+            write = update(sessions).where(sessions.c.id_hash == hash_id(session.sid)).values(last_seen_at=now)
+        elif stale:
+            write = None
+        else:
+            return  # unchanged and seen less than a minute ago: no database work at all
         with db.engine.begin() as conn:
-            if session.stale_hashes:
-                conn.execute(delete(sessions).where(sessions.c.id_hash.in_(session.stale_hashes)))
-                session.stale_hashes = []
-            if not session:
-                if session.sid is not None:
-                    conn.execute(delete(sessions).where(sessions.c.id_hash == hash_id(session.sid)))
-                if session.sid is not None or session.dead_cookie or session.modified:
-                    self._delete_cookie(app, response)
-                session.sid = None
-                return
-            data = _dumps(dict(session))
-            if session.sid is None:
-                session.sid = secrets.token_urlsafe(ID_BYTES)
-                conn.execute(
-                    insert(sessions).values(
-                        id_hash=hash_id(session.sid), data=json.loads(data), created_at=now, last_seen_at=now
-                    )
-                )
-                self._set_cookie(app, response, session.sid)
-            elif data != session.loaded:
-                conn.execute(
-                    update(sessions)
-                    .where(sessions.c.id_hash == hash_id(session.sid))
-                    .values(data=json.loads(data), last_seen_at=now)
-                )
-            elif session.last_seen_at is None or now - session.last_seen_at >= TOUCH_EVERY:
-                conn.execute(
-                    update(sessions).where(sessions.c.id_hash == hash_id(session.sid)).values(last_seen_at=now)
-                )
-            else:
-                return
-            session.loaded = data
-            session.last_seen_at = now
+            if stale:
+                conn.execute(delete(sessions).where(sessions.c.id_hash.in_(stale)))
+            if write is not None:
+                conn.execute(write)
+        session.loaded = data
+        session.last_seen_at = now
 
     def _set_cookie(self, app: Flask, response: Response, sid: str) -> None:
         """A browser-session cookie (no Expires): the server decides when it stops working."""

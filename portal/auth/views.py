@@ -37,6 +37,8 @@ def sign_in():
     result = services.check_knowledge(form.normalised_reference, form.birth_date, form.postcode.data, link)
     if result.case is None:
         services.log_event("signin.failure", form.normalised_reference, request.remote_addr, reason=result.reason)
+        if result.locked_now:
+            services.log_event("signin.locked", form.normalised_reference, request.remote_addr)
         db.session.commit()
         # The same page for every kind of failure, with nothing typed echoed back.
         return render_template("auth/sign_in.html", form=SignInForm(formdata=None), failed=True)
