@@ -18,5 +18,6 @@ def init_app(app: Flask) -> None:
 def import_routes() -> None:
     """Import each feature's API routes so they attach to the blueprint."""
     from portal.api import openapi  # noqa: F401
+    from portal.intake import api as _intake_api  # noqa: F401
     from portal.links import api as _links_api  # noqa: F401
     # Each feature adds its module here: e.g. portal.intake.api, portal.links.api.

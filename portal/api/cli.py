@@ -3,6 +3,7 @@
 import secrets
 
 import click
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from portal.api.blueprint import hash_key
@@ -11,7 +12,7 @@ from portal.clock import utcnow
 from portal.extensions import db
 
 
-@click.group()
+@click.group(cls=AppGroup)  # AppGroup: the commands run inside an app context
 def apikeys():
     """Manage API keys."""
 

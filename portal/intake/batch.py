@@ -1,8 +1,7 @@
 """Apply a batch of validated records to the database with a handful of set-based statements.
 
-The batch is loaded into a temporary staging table (PostgreSQL: COPY; SQLite:
-executemany), then each record is classified against the case's current export
-in one UPDATE:
+The current export of every case in the batch is read in one query, and each
+record is classified against it:
 
 * no such case                                  -> ``created``
 * older ``exported_at`` than the one held        -> ``stale`` (ignored)
@@ -11,19 +10,22 @@ in one UPDATE:
   collection system sent two versions of one snapshot, and neither can be trusted)
 * newer ``exported_at``                          -> ``updated``
 
-Created and updated records then upsert their creditor and debtor, insert the case
-(new ones), insert an immutable `case_exports` snapshot and point the case at it.
-Nothing here commits: the caller owns the transaction.
+Created and updated records get their primary keys reserved up front and are loaded
+into a temporary staging table (PostgreSQL: COPY; SQLite: executemany); five
+statements then upsert their creditors and debtors, insert the new cases, insert
+the immutable `case_exports` snapshots and point the cases at them. Nothing here
+commits: the caller owns the transaction.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, column, text
 from sqlalchemy.orm import Session
 
 from portal.clock import utcnow
@@ -41,8 +43,11 @@ _TYPES = {
     "line": "BIGINT", "debtor_birth_date": "DATE", "invoice_date": "DATE", "due_date": "DATE",
     "principal_minor": "BIGINT", "interest_minor": "BIGINT", "fees_minor": "BIGINT", "costs_minor": "BIGINT",
     "risk_score": "INTEGER", "events_applied_through": "BIGINT", "exported_at": "TIMESTAMP WITH TIME ZONE",
+    "case_id": "BIGINT", "export_id": "BIGINT",
 }
 _row = itemgetter(*COLUMNS[1:])
+#: The staging table: the record, then the ids it gets and whether it creates or updates the case.
+STAGED = (*COLUMNS, "case_id", "export_id", "action")
 CONFLICT_REASON = "a different record of this case with the same exported_at is already held"
 
 
@@ -80,39 +85,86 @@ class Rejection:
 
 @dataclass
 class BatchResult:
+    """Counts and rejections of one batch, and the exported_at held for each stale case."""
+
     counts: Counts = field(default_factory=Counts)
     rejections: list[Rejection] = field(default_factory=list)
+    held: dict[str, datetime] = field(default_factory=dict)
 
 
 def apply_batch(session: Session, records: list[tuple[int, dict[str, Any]]]) -> BatchResult:
-    """Import validated `(line, record)` pairs; flushes SQL on the session's connection, never commits."""
+    """Import validated `(line, record)` pairs; runs SQL on the session's connection, never commits."""
     result = BatchResult()
     kept = _dedupe(records, result)
     if not kept:
         return result
     conn = session.connection()
     dialect = conn.dialect.name
-    _stage(conn, dialect, kept)
-    now = bindparam("now", utcnow(), type_=UTCDateTime())
-
-    conn.execute(text(_CLASSIFY))
-    for action, count in conn.execute(text("SELECT action, count(*) FROM _intake GROUP BY action")):
-        if action == "conflict":
-            result.counts.rejected += count
-        else:
-            setattr(result.counts, action, getattr(result.counts, action) + count)
-    if result.counts.rejected:
-        for (line,) in conn.execute(text("SELECT line FROM _intake WHERE action = 'conflict' ORDER BY line")):
+    if dialect == "sqlite":
+        # Take SQLite's write lock now, so the ids allocated below stay ours until commit.
+        conn.exec_driver_sql("UPDATE cases SET id = id WHERE 0")
+    held = _held(conn, dialect, [record["case_reference"] for _, record in kept])
+    accepted: list[tuple[int, dict[str, Any], str, int | None]] = []
+    counts = result.counts
+    for line, record in kept:
+        current = held.get(record["case_reference"])
+        if current is None or current[1] is None:
+            accepted.append((line, record, "created", current[0] if current else None))
+            continue
+        case_id, held_at, held_hash = current
+        if record["exported_at"] < held_at:
+            counts.stale += 1
+            result.held[record["case_reference"]] = held_at
+        elif record["record_hash"] == held_hash:
+            counts.unchanged += 1
+        elif record["exported_at"] == held_at:
+            counts.rejected += 1
             result.rejections.append(Rejection(line, "exported_at", CONFLICT_REASON))
-    if not (result.counts.created or result.counts.updated):
+        else:
+            accepted.append((line, record, "updated", case_id))
+    if not accepted:
         return result
+    new = sum(1 for *_, case_id in accepted if case_id is None)
+    case_ids = iter(_allocate(conn, dialect, "cases", new))
+    export_ids = iter(_allocate(conn, dialect, "case_exports", len(accepted)))
+    rows = []
+    for line, record, action, case_id in accepted:
+        counts.created += action == "created"
+        counts.updated += action == "updated"
+        rows.append((line, *_row(record), case_id or next(case_ids), next(export_ids), action))
+    _stage(conn, dialect, rows)
+    now = bindparam("now", utcnow(), type_=UTCDateTime())
     conn.execute(text(_UPSERT_CREDITORS).bindparams(now))
     conn.execute(text(_UPSERT_DEBTORS))
-    if result.counts.created:
+    if new:
         conn.execute(text(_INSERT_CASES).bindparams(now))
     conn.execute(text(_INSERT_EXPORTS).bindparams(now))
     conn.execute(text(_POINT_CASES).bindparams(now))
     return result
+
+
+def _held(conn, dialect: str, references: list[str]) -> dict[str, tuple[int, datetime | None, str | None]]:
+    """reference -> (case id, exported_at and record hash of its current export) for known cases."""
+    if dialect == "postgresql":
+        where, refs = "c.reference = ANY(:refs)", references
+    else:
+        where, refs = "c.reference IN (SELECT value FROM json_each(:refs))", json.dumps(references)
+    query = text(
+        "SELECT c.reference, c.id, e.exported_at, e.record_hash FROM cases AS c"
+        f" LEFT JOIN case_exports AS e ON e.id = c.current_export_id WHERE {where}"
+    ).columns(column("reference"), column("id"), column("exported_at", UTCDateTime()), column("record_hash"))
+    return {ref: (case_id, at, digest) for ref, case_id, at, digest in conn.execute(query, {"refs": refs})}
+
+
+def _allocate(conn, dialect: str, table: str, n: int) -> list[int]:
+    """Reserve `n` primary keys of `table` (a sequence on PostgreSQL; above max(id) under SQLite's write lock)."""
+    if n == 0:
+        return []
+    if dialect == "postgresql":
+        query = f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %(n)s)"
+        return [row[0] for row in conn.exec_driver_sql(query, {"n": n})]
+    top = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table}").scalar()
+    return list(range(top + 1, top + n + 1))
 
 
 def _dedupe(records, result: BatchResult) -> list[tuple[int, dict[str, Any]]]:
@@ -139,28 +191,26 @@ def _dedupe(records, result: BatchResult) -> list[tuple[int, dict[str, Any]]]:
     return list(newest.values())
 
 
-def _stage(conn, dialect: str, kept) -> None:
-    """Create (once per connection) and fill the staging table with the batch."""
-    types = {name: _TYPES.get(name, "TEXT") for name in COLUMNS}
-    cols = ", ".join(f"{name} {types[name]}" for name in COLUMNS)
-    conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS _intake ({cols}, case_id BIGINT, action TEXT DEFAULT 'created')")
-    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS _intake_reference ON _intake (case_reference)")
+def _stage(conn, dialect: str, rows: list[tuple]) -> None:
+    """Create (once per connection) and fill the staging table with the accepted records."""
+    cols = ", ".join(f"{name} {_TYPES.get(name, 'TEXT')}" for name in STAGED)
+    conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS _intake ({cols})")
     conn.exec_driver_sql("DELETE FROM _intake")
-    names = ", ".join(COLUMNS)
+    names = ", ".join(STAGED)
     if dialect == "postgresql":
-        cursor = conn.connection.driver_connection.cursor()
-        with cursor.copy(f"COPY _intake ({names}) FROM STDIN") as copy:
-            for line, record in kept:
-                copy.write_row((line, *_row(record)))
+        with conn.connection.driver_connection.cursor() as cursor:
+            with cursor.copy(f"COPY _intake ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
         conn.exec_driver_sql("ANALYZE _intake")  # so the planner joins by index, not by scanning cases
     else:
-        marks = ", ".join("?" * len(COLUMNS))
-        conn.exec_driver_sql(f"INSERT INTO _intake ({names}) VALUES ({marks})", [_sqlite_row(line, r) for line, r in kept])
+        marks = ", ".join("?" * len(STAGED))
+        conn.exec_driver_sql(f"INSERT INTO _intake ({names}) VALUES ({marks})", [_sqlite_row(row) for row in rows])
 
 
-def _sqlite_row(line: int, record: dict[str, Any]) -> tuple:
+def _sqlite_row(row: tuple) -> tuple:
     """The staging row with dates written as SQLAlchemy stores them on SQLite (comparable as text)."""
-    row = [line, *_row(record)]
+    row = list(row)
     for i in _SQLITE_DATES:
         if row[i] is not None:
             row[i] = row[i].isoformat()
@@ -169,18 +219,8 @@ def _sqlite_row(line: int, record: dict[str, Any]) -> tuple:
     return tuple(row)
 
 
-_SQLITE_DATES = [COLUMNS.index(name) for name in ("debtor_birth_date", "invoice_date", "due_date")]
-_SQLITE_STAMP = COLUMNS.index("exported_at")
-
-_CLASSIFY = """
-UPDATE _intake SET case_id = c.id, action = CASE
-    WHEN _intake.exported_at < e.exported_at THEN 'stale'
-    WHEN _intake.record_hash = e.record_hash THEN 'unchanged'
-    WHEN _intake.exported_at = e.exported_at THEN 'conflict'
-    ELSE 'updated' END
-FROM cases AS c JOIN case_exports AS e ON e.id = c.current_export_id
-WHERE c.reference = _intake.case_reference
-"""
+_SQLITE_DATES = [STAGED.index(name) for name in ("debtor_birth_date", "invoice_date", "due_date")]
+_SQLITE_STAMP = STAGED.index("exported_at")
 
 # The newest accepted record of each creditor names it.
 _UPSERT_CREDITORS = """
@@ -188,7 +228,7 @@ INSERT INTO creditors (external_id, name, created_at)
 SELECT creditor_id, creditor_name, :now FROM (
     SELECT creditor_id, creditor_name,
            row_number() OVER (PARTITION BY creditor_id ORDER BY exported_at DESC, line DESC) AS rn
-    FROM _intake WHERE action IN ('created', 'updated')) AS t
+    FROM _intake) AS t
 WHERE rn = 1
 ON CONFLICT (external_id) DO UPDATE SET name = excluded.name WHERE creditors.name <> excluded.name
 """
@@ -200,7 +240,7 @@ INSERT INTO debtors (key, external_id, type, name, email, phone, birth_date, pos
 SELECT debtor_key, debtor_id, debtor_type, debtor_name, debtor_email, debtor_phone, debtor_birth_date,
        debtor_postcode, debtor_country, debtor_language, exported_at FROM (
     SELECT *, row_number() OVER (PARTITION BY debtor_key ORDER BY exported_at DESC, line DESC) AS rn
-    FROM _intake WHERE action IN ('created', 'updated')) AS t
+    FROM _intake) AS t
 WHERE rn = 1
 ON CONFLICT (key) DO UPDATE SET external_id = excluded.external_id, type = excluded.type,
     name = excluded.name, email = excluded.email, phone = excluded.phone,
@@ -209,35 +249,31 @@ ON CONFLICT (key) DO UPDATE SET external_id = excluded.external_id, type = exclu
 WHERE excluded.exported_at >= debtors.exported_at
 """
 
+# New cases first point nowhere: their snapshot can only be inserted once they exist.
 _INSERT_CASES = """
-INSERT INTO cases (reference, lookup_key, creditor_id, debtor_id, last_sequence, created_at, updated_at)
-SELECT s.case_reference, s.lookup_key, cr.id, d.id, 0, :now, :now
+INSERT INTO cases (id, reference, lookup_key, creditor_id, debtor_id, last_sequence, created_at, updated_at)
+SELECT s.case_id, s.case_reference, s.lookup_key, cr.id, d.id, 0, :now, :now
 FROM _intake AS s
 JOIN creditors AS cr ON cr.external_id = s.creditor_id
 JOIN debtors AS d ON d.key = s.debtor_key
 WHERE s.action = 'created'
-ON CONFLICT (reference) DO NOTHING
 """
 
 _INSERT_EXPORTS = """
-INSERT INTO case_exports (case_id, exported_at, status, currency, principal_minor, interest_minor,
+INSERT INTO case_exports (id, case_id, exported_at, status, currency, principal_minor, interest_minor,
     fees_minor, costs_minor, events_applied_through, invoice_number, invoice_date, due_date,
     risk_score, record_hash, imported_at)
-SELECT c.id, s.exported_at, s.status, s.currency, s.principal_minor, s.interest_minor, s.fees_minor,
-       s.costs_minor, s.events_applied_through, s.invoice_number, s.invoice_date, s.due_date,
-       s.risk_score, s.record_hash, :now
-FROM _intake AS s JOIN cases AS c ON c.reference = s.case_reference
-WHERE s.action IN ('created', 'updated')
-ON CONFLICT (case_id, exported_at) DO NOTHING
+SELECT export_id, case_id, exported_at, status, currency, principal_minor, interest_minor, fees_minor,
+       costs_minor, events_applied_through, invoice_number, invoice_date, due_date,
+       risk_score, record_hash, :now
+FROM _intake
 """
 
-# Point each case at its new snapshot (never backwards, should a concurrent push have won).
+# Never backwards, should a concurrent push of a newer export have committed meanwhile.
 _POINT_CASES = """
-UPDATE cases SET current_export_id = e.id, creditor_id = cr.id, debtor_id = d.id, updated_at = :now
-FROM _intake AS s, case_exports AS e, creditors AS cr, debtors AS d
-WHERE s.case_reference = cases.reference AND s.action IN ('created', 'updated')
-  AND e.case_id = cases.id AND e.exported_at = s.exported_at
-  AND cr.external_id = s.creditor_id AND d.key = s.debtor_key
-  AND (cases.current_export_id IS NULL OR e.exported_at >= (
+UPDATE cases SET current_export_id = s.export_id, creditor_id = cr.id, debtor_id = d.id, updated_at = :now
+FROM _intake AS s, creditors AS cr, debtors AS d
+WHERE cases.id = s.case_id AND cr.external_id = s.creditor_id AND d.key = s.debtor_key
+  AND (cases.current_export_id IS NULL OR s.exported_at > (
         SELECT held.exported_at FROM case_exports AS held WHERE held.id = cases.current_export_id))
 """

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import click
+from flask.cli import AppGroup
 
 from portal.intake.importer import FORMATS, ImportFileError, Progress, import_file
 from portal.intake.batch import Rejection
@@ -20,7 +21,7 @@ from portal.intake.generate import generate_records, write
 EXIT_OK, EXIT_REJECTED, EXIT_FAILED = 0, 1, 2
 
 
-@click.group()
+@click.group(cls=AppGroup)
 def cases():
     """Case intake and maintenance."""
 
