@@ -1,7 +1,7 @@
 """How a debtor proves who they are: knowledge step, proof of possession, sessions."""
 
 from flask import Flask, flash, redirect, url_for
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.extensions import db, login_manager
@@ -29,7 +29,7 @@ def init_app(app: Flask) -> None:
     @login_manager.unauthorized_handler
     def unauthorized():
         """Pages for signed-in debtors send everyone else to the sign-in form."""
-        flash(_l("Please sign in to see this page."), "info")
+        flash(_("Please sign in to see this page."), "info")
         return redirect(url_for("auth.sign_in"))
 
     app.register_blueprint(bp)

@@ -7,7 +7,7 @@ import time
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from portal.auth import codes, services
@@ -29,6 +29,8 @@ PENDING_SECONDS = 15 * 60
 @limiter.limit(signin_ip_limit, methods=["POST"])
 def sign_in():
     """Step one: the case reference and the date of birth or postcode."""
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(url_for("debtor.cases"))
     form = SignInForm()
     if not form.validate_on_submit():
         return render_template("auth/sign_in.html", form=form, failed=False)

@@ -126,3 +126,15 @@ def test_sign_out_needs_post_and_ends_the_session(client, make_case):
 def test_code_page_without_a_first_step_goes_back_to_sign_in(client):
     response = client.get("/sign-in/code")
     assert response.status_code == 303 and response.headers["Location"].endswith("/sign-in")
+
+
+def test_signed_in_debtor_sees_own_cases_and_never_another_debtors(client, make_case):
+    make_case(reference="AK-MINE-000001", email=None, phone=None, creditor_id="LOW-OK", allow_knowledge_only=True)
+    make_case(reference="AK-THEIRS-00001", name="Jean Martin", birth_date=date(1975, 1, 2))
+    post_sign_in(client, "AK-MINE-000001", dob=DOB)
+    assert client.get("/sign-in").headers["Location"].endswith(CASES_PATH)
+    mine = client.get("/cases/AK-MINE-000001")
+    assert mine.status_code == 200
+    theirs = client.get("/cases/AK-THEIRS-00001")
+    assert theirs.status_code == 404 and b"Jean Martin" not in theirs.get_data()
+    assert b"AK-THEIRS-00001" not in client.get(CASES_PATH).get_data()
