@@ -1,5 +1,7 @@
 """`flask sessions purge` and `flask cases unlock REFERENCE` (added to intake's `cases` group)."""
 
+from datetime import timedelta
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -20,9 +22,11 @@ def sessions():
 @sessions.command("purge")
 @with_appcontext
 def purge():
-    """Delete expired sessions, expired one-time codes and ended rate-limit windows."""
+    """Delete expired sessions, one-time codes older than an hour and ended rate-limit windows."""
     removed = server_sessions.purge(current_app)
-    result = db.session.execute(delete(OneTimeCode).where(OneTimeCode.expires_at <= utcnow()))
+    # Codes stay an hour, not just their ten minutes: the hourly resend limit counts them.
+    cutoff = utcnow() - timedelta(hours=1)
+    result = db.session.execute(delete(OneTimeCode).where(OneTimeCode.created_at <= cutoff))
     db.session.commit()
     counters = purge_expired()
     click.echo(f"purged {removed} sessions, {result.rowcount} one-time codes, {counters} rate-limit counters")

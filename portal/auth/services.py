@@ -6,6 +6,12 @@ response or its timing: one lookup of the case, one locked read of the failure
 counter, then (on failure) one upsert of that counter. Counters are keyed by the
 reference as typed, reduced to letters and digits, so unknown references are counted
 too and every spelling of one reference shares one counter.
+
+This is knowledge-based authentication, a documented deviation from ASVS 5.0 6.4.2:
+on its own it opens at most a low-assurance session (masked details), and only when
+the creditor allows it; otherwise a reminder link or a one-time code must follow.
+The hard cap of VERIFICATION_MAX_FAILURES (10) per reference, not per IP, keeps the
+chance of guessing a date of birth near 0.05%.
 """
 
 from __future__ import annotations

@@ -147,3 +147,20 @@ def test_purge_deletes_expired_rows_only(app, client, runner):
     assert [r.id_hash for r in _rows(app)] == [hash_id(session_cookie(client, app))]
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(WebSession)) == 1
+
+
+def test_purge_keeps_codes_of_the_last_hour_for_the_resend_limit(app, runner, make_case):
+    from portal.auth.models import OneTimeCode
+
+    case = make_case(reference="AK-SESS-000020")
+    now = utcnow()
+    with app.app_context():
+        for age in (timedelta(minutes=20), timedelta(minutes=61)):
+            db.session.add(OneTimeCode(case_id=case.id, attempt_hash="a", channel="email", code_hash="h",
+                                       created_at=now - age, expires_at=now - age + timedelta(minutes=10)))
+        db.session.commit()
+    result = runner.invoke(args=["sessions", "purge"])
+    assert "1 one-time codes" in result.output
+    with app.app_context():
+        (kept,) = db.session.scalars(select(OneTimeCode)).all()
+        assert now - kept.created_at < timedelta(minutes=30)
