@@ -1,8 +1,10 @@
 """The knowledge step closes after VERIFICATION_MAX_FAILURES wrong answers, whatever the IP,
 and opens again only with a valid reminder link for that case or an operator's unlock."""
 
+import threading
 from datetime import date, timedelta
 
+import pytest
 import time_machine
 
 from portal.auth.models import VerificationThrottle
@@ -146,3 +148,35 @@ def test_cli_unlock_of_a_reference_that_is_not_locked_says_so(runner):
     assert result.exit_code != 0 and "is not locked" in result.output
     result = runner.invoke(args=["cases", "unlock", "bad!"])
     assert result.exit_code != 0 and "is not a case reference" in result.output
+
+
+@pytest.mark.postgres
+def test_parallel_guesses_are_all_counted(app, make_case):
+    """Concurrent wrong answers cannot slip past the counter (row lock + atomic upsert)."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("PostgreSQL only")
+    make_case(reference="AK-LOCK-000010", email="m@example.fr")
+    workers, rounds = 4, 5
+    barrier = threading.Barrier(workers)
+    errors = []
+
+    def guess(n: int) -> None:
+        try:
+            client = app.test_client()
+            barrier.wait()
+            for i in range(rounds):
+                response = post_sign_in(client, "AK-LOCK-000010", dob=date(1960, 1, 1) + timedelta(days=n * 100 + i),
+                                        ip=f"203.0.113.{n * 10 + i}")
+                assert FAILURE in response.get_data()
+        except Exception as exc:  # reported below, in the test's own thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    row = _throttle(app, "AKLOCK000010")
+    assert row.failures == workers * rounds and row.locked_at is not None
+    assert FAILURE in post_sign_in(app.test_client(), "AK-LOCK-000010", dob=DOB).get_data()
