@@ -26,7 +26,8 @@ from portal.extensions import db
 from portal.i18n import best_match, current_locale
 from portal.notifications import queue_email, queue_sms
 
-CODE_TTL = timedelta(minutes=10)
+CODE_MINUTES = 10
+CODE_TTL = timedelta(minutes=CODE_MINUTES)
 MAX_TRIES = 5
 #: At most one code per case this often...
 RESEND_GAP = timedelta(seconds=60)
@@ -124,10 +125,10 @@ def send_code(
         )
     )
     db.session.flush()
-    minutes = int(CODE_TTL.total_seconds() // 60)
+    minutes = CODE_MINUTES
     with force_locale(best_match(language) or current_locale()):
         if channel == "email":
-            subject = _("Your sign-in code: %(code)s", code=code)
+            subject = _("Your sign-in code for the payment portal")
             text = render_template("mail/sign_in_code.txt", code=code, minutes=minutes)
             queue_email(email, subject, text)
         else:

@@ -111,7 +111,7 @@ def code():
         abort(400)
     sent = codes.has_live_code(pending["case_id"], pending["attempt"])
     return render_template(
-        "auth/code.html", channel_form=channel_form, code_form=code_form, sent=sent,
+        "auth/code.html", channel_form=channel_form, code_form=code_form, sent=sent, minutes=codes.CODE_MINUTES,
         sent_to=_masked(debtor, pending.get("channel")) if pending.get("channel") else None,
     ), status
 

@@ -72,6 +72,8 @@ def test_email_code_signs_in_with_a_new_session(app, client, make_case, outbox):
     messages = outbox()
     assert len(messages) == 1 and "To: marie@example.fr" in messages[0]
     code = _code_in(messages[0])
+    subject = messages[0].split("\n")[1]
+    assert subject.startswith("Subject: ") and code not in subject  # not on a lock screen preview
     with app.app_context():
         stored = db.session.query(OneTimeCode).one()
         assert code not in stored.code_hash and stored.code_hash == codes.code_hash(code)
