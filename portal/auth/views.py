@@ -119,6 +119,8 @@ def code():
 @bp.post("/sign-out")
 def sign_out():
     """End the session on the server; the old cookie no longer works."""
+    if current_user.is_authenticated:
+        services.log_event("signout", "-", request.remote_addr, debtor=str(current_user.debtor_id))
     logout_user()
     destroy(session)
     flash(_("You have signed out."), "success")

@@ -56,3 +56,14 @@ def test_crlf_in_logged_values_cannot_forge_lines(client, caplog):
     post_sign_in(client, "ZZ-AUDIT-00003", dob=DOB, ip="1.2.3.4\r\nsignin.success reference=X")
     (line,) = _lines(caplog)
     assert "\n" not in line and "\r" not in line
+
+
+def test_sign_out_is_logged(client, make_case, caplog):
+    from tests.auth.conftest import csrf_from
+
+    caplog.set_level(logging.INFO, logger="portal.audit")
+    case = make_case(reference="AK-AUDIT-00004", email=None, phone=None, creditor_id="LOW-OK", allow_knowledge_only=True)
+    post_sign_in(client, "AK-AUDIT-00004", dob=DOB, ip="192.0.2.9")
+    page = client.get("/cases").get_data(as_text=True)
+    client.post("/sign-out", data={"csrf_token": csrf_from(page)}, environ_overrides={"REMOTE_ADDR": "192.0.2.9"})
+    assert _lines(caplog)[-1] == f"signout reference=- ip=192.0.2.9 debtor={case.debtor_id}"
