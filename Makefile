@@ -24,7 +24,7 @@ translations: $(VENV)/.installed
 
 ## Set up, migrate, load the demo data, print how to sign in, and serve on http://127.0.0.1:5000
 run: install
-	$(BIN)/flask db upgrade
+	$(BIN)/flask db upgrade heads
 	$(BIN)/flask demo load
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
