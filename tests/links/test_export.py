@@ -1,0 +1,40 @@
+"""The export service: chunked progress, and the SQLite cache setting put back afterwards."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.extensions import db
+from portal.links import export as exporter
+from tests import factories
+
+
+def test_progress_is_reported_after_each_committed_chunk(ctx, tmp_path):
+    for i in range(5):
+        factories.case(f"AK-2026-00070{i}")
+    seen = []
+
+    result = exporter.export_links(exporter.find_creditor("ACME-FR"), tmp_path / "out.csv", chunk_size=2,
+                                   progress=seen.append)
+
+    assert seen == [2, 4, 5]
+    assert result.rows == 5 and result.path == tmp_path / "out.csv"
+    assert exporter.count_open_cases(exporter.find_creditor("ACME-FR")) == 5
+
+
+def test_an_empty_creditor_gives_a_header_only_file(ctx, tmp_path):
+    factories.creditor("EMPTY-CO", "Empty Co")
+    db.session.commit()
+    result = exporter.export_links(exporter.find_creditor("EMPTY-CO"), tmp_path / "out.csv")
+    assert result.rows == 0
+    assert (tmp_path / "out.csv").read_bytes() == b"case_reference,url\r\n"  # RFC 4180 line ends
+
+
+def test_the_connection_cache_setting_is_restored(ctx, tmp_path):
+    factories.case()
+    if db.session.connection().dialect.name != "sqlite":
+        pytest.skip("the setting only exists on SQLite; PostgreSQL needs nothing of the kind")
+    before = db.session.connection().exec_driver_sql("PRAGMA cache_size").scalar()
+    exporter.export_links(exporter.find_creditor("ACME-FR"), tmp_path / "out.csv")
+    after = db.session.connection().exec_driver_sql("PRAGMA cache_size").scalar()
+    assert after == before != -exporter.SQLITE_CACHE_KIB
