@@ -9,4 +9,5 @@ def load_all() -> None:
     from portal.creditors import models as _creditors  # noqa: F401
     from portal.ledger import models as _ledger  # noqa: F401
     from portal.links import models as _links  # noqa: F401
+    from portal.payments import models as _payments  # noqa: F401
     from portal.ratelimit import models as _ratelimit  # noqa: F401

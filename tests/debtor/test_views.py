@@ -148,11 +148,13 @@ def test_on_hold_shows_the_balance_kindly_and_no_action(client, ctx):
     assert "<form" not in main(response) and "<button" not in main(response)
 
 
-def test_open_case_offers_no_dead_action(client, ctx):
+def test_open_case_offers_paying_online_and_no_dead_action(client, ctx):
     case = new_case()
     sign_in(client, case)
     html = main(client.get(f"/cases/{case.reference}", headers=EN))
-    assert "<form" not in html and "<button" not in html and 'class="button' not in html
+    assert "<form" not in html and "<button" not in html
+    assert f'<a class="button" href="/cases/{case.reference}/pay">Pay online</a>' in html
+    assert client.get(f"/cases/{case.reference}/pay", headers=EN).status_code == 200
 
 
 def test_low_assurance_masks_the_debtor_details(client, ctx):
