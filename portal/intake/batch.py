@@ -136,10 +136,17 @@ def apply_batch(session: Session, records: list[tuple[int, dict[str, Any]]]) -> 
     now = bindparam("now", utcnow(), type_=UTCDateTime())
     conn.execute(text(_UPSERT_CREDITORS).bindparams(now))
     conn.execute(text(_UPSERT_DEBTORS))
-    if new:
-        conn.execute(text(_INSERT_CASES).bindparams(now))
-    conn.execute(text(_INSERT_EXPORTS).bindparams(now))
-    conn.execute(text(_POINT_CASES).bindparams(now))
+    # A new case points at its first snapshot, which needs the case: the foreign keys are
+    # checked once both exist (end of statement on PostgreSQL, commit on SQLite).
+    if dialect == "postgresql":
+        conn.execute(text(f"WITH new_cases AS ({_INSERT_CASES}) {_INSERT_EXPORTS}").bindparams(now))
+    else:
+        conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+        if new:
+            conn.execute(text(_INSERT_CASES).bindparams(now))
+        conn.execute(text(_INSERT_EXPORTS).bindparams(now))
+    if counts.updated:
+        conn.execute(text(_POINT_CASES).bindparams(now))
     return result
 
 
@@ -202,7 +209,6 @@ def _stage(conn, dialect: str, rows: list[tuple]) -> None:
             with cursor.copy(f"COPY _intake ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-        conn.exec_driver_sql("ANALYZE _intake")  # so the planner joins by index, not by scanning cases
     else:
         marks = ", ".join("?" * len(STAGED))
         conn.exec_driver_sql(f"INSERT INTO _intake ({names}) VALUES ({marks})", [_sqlite_row(row) for row in rows])
@@ -249,15 +255,14 @@ ON CONFLICT (key) DO UPDATE SET external_id = excluded.external_id, type = exclu
 WHERE excluded.exported_at >= debtors.exported_at
 """
 
-# New cases first point nowhere: their snapshot can only be inserted once they exist.
 _INSERT_CASES = """
-INSERT INTO cases (id, reference, lookup_key, creditor_id, debtor_id, last_sequence, created_at, updated_at)
-SELECT s.case_id, s.case_reference, s.lookup_key, cr.id, d.id, 0, :now, :now
+INSERT INTO cases (id, reference, lookup_key, creditor_id, debtor_id, current_export_id, last_sequence,
+                   created_at, updated_at)
+SELECT s.case_id, s.case_reference, s.lookup_key, cr.id, d.id, s.export_id, 0, :now, :now
 FROM _intake AS s
 JOIN creditors AS cr ON cr.external_id = s.creditor_id
 JOIN debtors AS d ON d.key = s.debtor_key
-WHERE s.action = 'created'
-"""
+WHERE s.action = 'created'"""
 
 _INSERT_EXPORTS = """
 INSERT INTO case_exports (id, case_id, exported_at, status, currency, principal_minor, interest_minor,
@@ -273,7 +278,8 @@ FROM _intake
 _POINT_CASES = """
 UPDATE cases SET current_export_id = s.export_id, creditor_id = cr.id, debtor_id = d.id, updated_at = :now
 FROM _intake AS s, creditors AS cr, debtors AS d
-WHERE cases.id = s.case_id AND cr.external_id = s.creditor_id AND d.key = s.debtor_key
+WHERE s.action = 'updated' AND cases.id = s.case_id
+  AND cr.external_id = s.creditor_id AND d.key = s.debtor_key
   AND (cases.current_export_id IS NULL OR s.exported_at > (
         SELECT held.exported_at FROM case_exports AS held WHERE held.id = cases.current_export_id))
 """

@@ -104,6 +104,58 @@ def read_jsonl(stream: IO[str]) -> Iterator[Item]:
         yield number, raw, None
 
 
+#: A batch of valid `(line, record)` pairs, the records refused on the way with their
+#: errors, and how far into the file the reader is (bytes).
+Batch = tuple[list[tuple[int, dict[str, Any]]], list[tuple[int, list[tuple[str, str]]]], int]
+
+
+def validated_batches(items: Iterable[Item], batch_size: int, position: Callable[[], int] = lambda: 0) -> Iterator[Batch]:
+    """Validate records and group them into batches of at most `batch_size` valid ones."""
+    now = utcnow()
+    batch: list[tuple[int, dict[str, Any]]] = []
+    refused: list[tuple[int, list[tuple[str, str]]]] = []
+    for line, raw, errors in items:
+        if errors is None:
+            checked = validate(raw, now)
+            if checked.record is not None:
+                batch.append((line, checked.record))
+                if len(batch) >= batch_size:
+                    yield batch, refused, position()
+                    batch, refused = [], []
+                continue
+            errors = checked.errors
+        refused.append((line, errors))
+    yield batch, refused, position()
+
+
+def apply_batches(
+    batches: Iterable[Batch],
+    *,
+    commit: bool = True,
+    on_rejection: Callable[[Rejection], None] | None = None,
+    on_batch: Callable[[Counts, int], None] | None = None,
+) -> Counts:
+    """Apply validated batches in order, committing after each unless `commit` is False."""
+    counts = Counts()
+    for batch, refused, position in batches:
+        for line, errors in refused:
+            counts.rejected += 1
+            if on_rejection:
+                for name, reason in errors:
+                    on_rejection(Rejection(line, name, reason))
+        if batch:
+            result: BatchResult = apply_batch(db.session, batch)
+            if commit:
+                db.session.commit()
+            counts.add(result.counts)
+            if on_rejection:
+                for rejection in result.rejections:
+                    on_rejection(rejection)
+        if on_batch:
+            on_batch(counts, position)
+    return counts
+
+
 def import_records(
     items: Iterable[Item],
     *,
@@ -112,44 +164,9 @@ def import_records(
     on_rejection: Callable[[Rejection], None] | None = None,
     on_batch: Callable[[Counts], None] | None = None,
 ) -> Counts:
-    """Validate and apply records batch by batch; commits after each batch unless `commit` is False."""
-    counts = Counts()
-    batch: list[tuple[int, dict[str, Any]]] = []
-    now = utcnow()
-
-    def reject(line: int, errors: list[tuple[str, str]]) -> None:
-        counts.rejected += 1
-        if on_rejection:
-            for name, reason in errors:
-                on_rejection(Rejection(line, name, reason))
-
-    def flush() -> None:
-        result: BatchResult = apply_batch(db.session, batch)
-        if commit:
-            db.session.commit()
-        counts.add(result.counts)
-        if on_rejection:
-            for rejection in result.rejections:
-                on_rejection(rejection)
-        batch.clear()
-        if on_batch:
-            on_batch(counts)
-
-    for line, raw, errors in items:
-        if errors is None:
-            checked = validate(raw, now)
-            if checked.record is not None:
-                batch.append((line, checked.record))
-                if len(batch) >= batch_size:
-                    flush()
-                continue
-            errors = checked.errors
-        reject(line, errors)
-    if batch:
-        flush()
-    elif on_batch:
-        on_batch(counts)
-    return counts
+    """Validate and apply records batch by batch in this process; commits after each batch unless `commit` is False."""
+    report = (lambda counts, _position: on_batch(counts)) if on_batch else None
+    return apply_batches(validated_batches(items, batch_size), commit=commit, on_rejection=on_rejection, on_batch=report)
 
 
 def import_file(
@@ -167,15 +184,28 @@ def import_file(
         raise ImportFileError(f"unknown format {fmt!r}: use csv or jsonl")
     try:
         total = path.stat().st_size
-        # utf-8-sig drops a BOM; undecodable bytes become U+FFFD and the record is refused.
-        stream = open(path, encoding="utf-8-sig", errors="replace", newline="")
+        with _open(path) as stream:  # fail before any batch when the file is unreadable
+            if fmt == "csv":
+                next(read_csv(stream), None)  # ... or when its header is unusable
     except OSError as exc:
         raise ImportFileError(f"cannot read {path}: {exc.strerror}") from None
-    with stream:
+
+    def report(counts: Counts, position: int) -> None:
+        if on_progress:
+            on_progress(Progress(counts.total, position, total))
+
+    # Reading and validating in a child process while this one writes was tried: with the
+    # pickling it costs, it gained nothing on a busy two-core machine, so it stays simple.
+    return apply_batches(_file_batches(path, fmt, batch_size), on_rejection=on_rejection, on_batch=report)
+
+
+def _open(path: Path) -> IO[str]:
+    """The file as text: utf-8-sig drops a BOM; undecodable bytes become U+FFFD and the record is refused."""
+    return open(path, encoding="utf-8-sig", errors="replace", newline="")
+
+
+def _file_batches(path: Path, fmt: str, batch_size: int) -> Iterator[Batch]:
+    """Read and validate the file in this process."""
+    with _open(path) as stream:
         items = read_csv(stream) if fmt == "csv" else read_jsonl(stream)
-
-        def report(counts: Counts) -> None:
-            if on_progress:
-                on_progress(Progress(counts.total, stream.buffer.tell(), total))
-
-        return import_records(items, batch_size=batch_size, on_rejection=on_rejection, on_batch=report)
+        yield from validated_batches(items, batch_size, stream.buffer.tell)

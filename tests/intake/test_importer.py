@@ -190,3 +190,11 @@ def test_jsonl_gives_the_same_result_as_csv(ctx, tmp_path):
 def test_a_header_without_required_columns_stops_the_import(ctx, tmp_path):
     with pytest.raises(ImportFileError, match="currency"):
         _import(tmp_path, csv_bytes([record()], columns=[f for f in record() if f != "currency"]))
+
+
+def test_bytes_that_are_not_utf8_refuse_only_their_record(ctx, tmp_path):
+    content = csv_bytes([record("AK-2026-0001", debtor_name="Ren\xe9"), record("AK-2026-0002")])
+    content = content.replace("Ren\xe9".encode(), b"Ren\xe9")  # Latin-1, not UTF-8
+    counts, rejected = _import(tmp_path, content)
+    assert (counts.created, counts.rejected) == (1, 1)
+    assert rejected == [(2, "debtor_name")]
