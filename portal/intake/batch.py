@@ -11,8 +11,8 @@ record is classified against it:
 * newer ``exported_at``                          -> ``updated``
 
 Created and updated records get their primary keys reserved up front and are loaded
-into a temporary staging table (PostgreSQL: COPY; SQLite: executemany); five
-statements then upsert their creditors and debtors, insert the new cases, insert
+into a temporary staging table (PostgreSQL: COPY; SQLite: executemany); four or
+five statements then upsert their creditors and debtors, insert the new cases, insert
 the immutable `case_exports` snapshots and point the cases at them. Nothing here
 commits: the caller owns the transaction.
 """
@@ -108,11 +108,13 @@ def apply_batch(session: Session, records: list[tuple[int, dict[str, Any]]]) -> 
     counts = result.counts
     for line, record in kept:
         current = held.get(record["case_reference"])
-        if current is None or current[1] is None:
-            accepted.append((line, record, "created", current[0] if current else None))
+        if current is None:
+            accepted.append((line, record, "created", None))
             continue
         case_id, held_at, held_hash = current
-        if record["exported_at"] < held_at:
+        if held_at is None:  # a case row without any snapshot yet: this record is its first
+            accepted.append((line, record, "updated", case_id))
+        elif record["exported_at"] < held_at:
             counts.stale += 1
             result.held[record["case_reference"]] = held_at
         elif record["record_hash"] == held_hash:
