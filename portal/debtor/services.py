@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.auth.identity import DebtorIdentity
-from portal.cases.balance import Breakdown, case_breakdown
+from portal.cases.balance import Breakdown, case_breakdown, case_breakdowns
 from portal.cases.models import Case, CaseEntry, CaseExport, Debtor, EntryKind
 from portal.extensions import db
 from portal.money import Money
@@ -59,7 +59,8 @@ def debtor_cases(identity: DebtorIdentity) -> list[CaseSummary]:
     cases = db.session.scalars(
         identity.cases().options(selectinload(Case.creditor), selectinload(Case.export))
     ).all()
-    return [CaseSummary(case, case_breakdown(case).total_due) for case in cases]
+    figures = case_breakdowns(list(cases))  # one query for every case's entries, not one per case
+    return [CaseSummary(case, figures[case.id].total_due) for case in cases]
 
 
 def find_case(identity: DebtorIdentity, reference: str) -> Case | None:
