@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import click
+from flask.cli import with_appcontext
 
 from portal.clock import utcnow
 from portal.extensions import db
@@ -36,6 +37,7 @@ def payments():
 @payments.command("reconcile")
 @click.option("--since", "since_text", default="4d", show_default=True,
               help="How far back to look: 3d, 12h, YYYY-MM-DD or an ISO date and time.")
+@with_appcontext
 def reconcile(since_text: str):
     """Ask Stripe for recent Checkout Sessions and payment events carrying our ids, and apply what is missing."""
     since = parse_since(since_text)
