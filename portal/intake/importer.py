@@ -1,8 +1,9 @@
 """Stream a case export file (CSV or JSON Lines) into the database, batch by batch.
 
-Used by `flask cases import` and, one record at a time, by `PUT /api/v1/cases/<ref>`:
-both go through `import_records` and `portal.intake.batch.apply_batch`, so a record is
-judged the same way whichever door it came in by.
+Used by `flask cases import` and the demo loader. `PUT /api/v1/cases/<ref>` takes one
+record through the same `records.validate` and `batch.apply_batch` (see
+`portal.intake.services.push`), so a record is judged the same way whichever door it
+came in by.
 
 Memory stays flat whatever the file size: records are read lazily and only one batch
 (`BATCH_SIZE` records) is held at a time. Each batch is committed on its own, so a
