@@ -37,7 +37,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 def _features():
     """Each feature package brings its own `init_app` (blueprints, CLI, hooks)."""
     from portal import (
-        api, auth, debtor, demo, errors, intake, ledger, links, notifications, pages, payments, ratelimit,
+        agent, api, auth, debtor, demo, errors, intake, ledger, links, notifications, pages, payments, ratelimit,
     )
 
-    return [errors, ratelimit, notifications, auth, links, debtor, pages, api, intake, ledger, payments, demo]
+    return [errors, ratelimit, notifications, auth, links, debtor, pages, api, intake, ledger, payments, agent, demo]

@@ -3,6 +3,7 @@
 
 def load_all() -> None:
     """Import each models module once (idempotent)."""
+    from portal.agent import models as _agent  # noqa: F401
     from portal.api import models as _api  # noqa: F401
     from portal.auth import models as _auth  # noqa: F401
     from portal.cases import models as _cases  # noqa: F401

@@ -9,6 +9,8 @@ from portal.extensions import db, login_manager
 
 def init_app(app: Flask) -> None:
     """Server-side sessions, Flask-Login, the sign-in blueprint and the CLI."""
+    from portal.agent.access import load_staff
+    from portal.agent.models import STAFF_ID_PREFIX
     from portal.auth import cli
     from portal.auth.identity import DebtorIdentity
     from portal.auth.sessions import ServerSessionInterface
@@ -19,8 +21,11 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.sign_in"
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> DebtorIdentity | None:
-        """The debtor, only while they exist and have at least one case that is not closed."""
+    def load_user(user_id: str):
+        """The debtor, only while they exist and have at least one case that is not closed;
+        or the staff member for a "staff:<id>" id (see portal.agent.access)."""
+        if user_id.startswith(STAFF_ID_PREFIX):
+            return load_staff(user_id)
         identity = DebtorIdentity.from_id(user_id)
         if identity is None or db.session.scalar(identity.cases().limit(1)) is None:
             return None

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from flask_login import UserMixin
+from functools import wraps
+
+from flask import abort
+from flask_login import UserMixin, current_user
 from sqlalchemy import Select, select
 
 from portal.cases.models import Case, CaseExport, CaseStatus
+from portal.extensions import login_manager
 
 #: Signed in with proof of possession (reminder link or one-time code).
 FULL = "full"
@@ -22,6 +26,9 @@ class DebtorIdentity(UserMixin):
             raise ValueError(f"unknown assurance {assurance!r}")
         self.debtor_id = debtor_id
         self.assurance = assurance
+
+    #: Templates and guards tell debtors from staff by this.
+    is_staff = False
 
     def get_id(self) -> str:
         return f"{self.debtor_id}:{self.assurance}"
@@ -46,3 +53,17 @@ class DebtorIdentity(UserMixin):
             .where(Case.debtor_id == self.debtor_id, CaseExport.status != CaseStatus.closed)
             .order_by(Case.reference)
         )
+
+
+def debtor_required(view):
+    """Like `login_required`, but only a signed-in debtor passes: staff sessions get 403."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not isinstance(current_user._get_current_object(), DebtorIdentity):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped

@@ -119,7 +119,7 @@ def code():
 @bp.post("/sign-out")
 def sign_out():
     """End the session on the server; the old cookie no longer works."""
-    if current_user.is_authenticated:
+    if current_user.is_authenticated and not current_user.is_staff:
         services.log_event("signout", "-", request.remote_addr, debtor=str(current_user.debtor_id))
     logout_user()
     destroy(session)

@@ -1,7 +1,9 @@
 """Views of the debtor's pages: parse, authorise (own cases only), render."""
 
 from flask import Blueprint, abort, render_template
-from flask_login import current_user, login_required
+from flask_login import current_user
+
+from portal.auth.identity import debtor_required
 
 from portal.cases.models import CaseStatus
 from portal.debtor import services
@@ -10,7 +12,7 @@ bp = Blueprint("debtor", __name__)
 
 
 @bp.get("/cases")
-@login_required
+@debtor_required
 def cases():
     """Every case of the signed-in debtor with what is due now on each."""
     summaries = services.debtor_cases(current_user)
@@ -18,7 +20,7 @@ def cases():
 
 
 @bp.get("/cases/<reference>")
-@login_required
+@debtor_required
 def case(reference: str):
     """What the debtor owes on one case, and how it came to be."""
     found = services.find_case(current_user, reference)
