@@ -23,10 +23,11 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel -q compile -d translations
 
 ## Set up, migrate, load the demo data, print how to sign in, and serve on http://127.0.0.1:5000
+## with the Stripe emulator on http://127.0.0.1:12111 (both stop together).
 run: install
 	$(BIN)/flask db upgrade heads
 	$(BIN)/flask demo load
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	BIN=$(BIN) bin/run-local
 
 ## Set up and run the whole test suite (SQLite; set TEST_DATABASE_URL for PostgreSQL).
 test: install
