@@ -58,7 +58,7 @@ _REFERENCE = re.compile(r"[A-Z0-9-]{6,32}")
 _DIGITS = re.compile(r"[0-9]{1,16}")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _RFC3339 = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?([Zz]|[+-][0-9]{2}:[0-9]{2})"
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})"
 )
 _PHONE = re.compile(r"\+[1-9][0-9]{6,14}")
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
@@ -107,8 +107,11 @@ def _parse_date(text: str) -> date | None:
 @lru_cache(maxsize=1024)
 def _parse_timestamp(text: str) -> tuple[datetime, str] | None:
     """An RFC 3339 timestamp converted to UTC, with its canonical text; None if malformed."""
-    if not _RFC3339.fullmatch(text):
+    match = _RFC3339.fullmatch(text)
+    if match is None:
         return None
+    if match.group(1) and len(match.group(1)) > 7:  # Java and .NET write nanoseconds: keep microseconds
+        text = text[: match.start(1) + 7] + text[match.end(1):]
     try:
         stamp = datetime.fromisoformat(text.upper().replace("Z", "+00:00")).astimezone(UTC)
     except ValueError:

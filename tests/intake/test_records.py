@@ -109,3 +109,15 @@ def test_the_record_hash_changes_with_content_and_not_with_spelling():
 def test_normalise_reference():
     assert normalise_reference(" ak-2026 0001 ") == "AK-20260001"
     assert normalise_reference("AK-2026-ÄÖ") is None
+
+
+@pytest.mark.parametrize(
+    ("stamp", "expected"),
+    [
+        ("2026-11-20t08:00:00z", datetime(2026, 11, 20, 8, 0, tzinfo=UTC)),
+        ("2026-11-20T08:00:00.5+14:00", datetime(2026, 11, 19, 18, 0, 0, 500000, tzinfo=UTC)),
+        ("2026-11-20T08:00:00.123456789Z", datetime(2026, 11, 20, 8, 0, 0, 123456, tzinfo=UTC)),
+    ],
+)
+def test_exported_at_takes_any_rfc_3339_offset_and_precision(stamp, expected):
+    assert validate(good(exported_at=stamp), NOW).record["exported_at"] == expected
