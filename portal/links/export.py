@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from portal.cases.models import Case, CaseExport, CaseStatus
 from portal.clock import utcnow
@@ -72,27 +72,36 @@ def find_creditor(external_id: str) -> Creditor:
 
 def export_links(creditor: Creditor, out: Path, *, chunk_size: int = CHUNK_SIZE,
                  progress: Callable[[int], None] | None = None) -> ExportResult:
-    """Issue a link for every open case of `creditor`, committing per chunk, and write `out`."""
+    """Issue a link for every open case of `creditor`, committing per chunk, and write `out`.
+
+    A bulk job, so it owns its transactions: it runs on one connection of its own and
+    commits each chunk there (the session's read transaction is ended first, so that
+    SQLite's writer is not kept waiting by our own reader).
+    """
     base = current_app.config["PORTAL_BASE_URL"] + "/l/"
     creditor_id, ttl_days = creditor.id, creditor.link_ttl_days
     query = _open_cases(creditor_id)
-    db.session.commit()  # end the read transaction that found the creditor: one per chunk from here
+    db.session.commit()
     partial = out.with_name(out.name + ".partial")
     rows = 0
     last_id = 0
-    with _large_sqlite_cache(), partial.open("w", newline="", encoding="utf-8") as fh:
+    with (db.engine.connect() as connection, _large_sqlite_cache(connection),
+          partial.open("w", newline="", encoding="utf-8") as fh):
         writer = csv.writer(fh)
         writer.writerow(("case_reference", "url"))
         while True:
-            chunk = _fetch(query.where(Case.id > last_id).limit(chunk_size))
-            if not chunk:
-                break
-            last_id = chunk[-1][0]
-            tokens = [secrets.token_urlsafe(TOKEN_BYTES) for _ in chunk]
-            now = utcnow().replace(microsecond=0)
-            links = list(zip([hashlib.sha256(t.encode()).hexdigest() for t in tokens], [c[0] for c in chunk]))
-            _insert_hashes(links, now, expiry(now, ttl_days))
-            db.session.commit()  # the hashes are durable before their URLs leave the process
+            # An explicit transaction: the driver-level reads and COPY below would not begin
+            # one that SQLAlchemy knows to commit. Leaving the block commits the chunk.
+            with connection.begin():
+                chunk = _fetch(connection, query.where(Case.id > last_id).limit(chunk_size))
+                if not chunk:
+                    break
+                last_id = chunk[-1][0]
+                tokens = [secrets.token_urlsafe(TOKEN_BYTES) for _ in chunk]
+                now = utcnow().replace(microsecond=0)
+                hashes = [hashlib.sha256(t.encode()).hexdigest() for t in tokens]
+                _insert_hashes(connection, list(zip(hashes, [c[0] for c in chunk])), now, expiry(now, ttl_days))
+            # Only now, with the chunk's hashes committed, do its URLs leave the process.
             writer.writerows((ref, base + tok) for (_id, ref), tok in zip(chunk, tokens))
             rows += len(chunk)
             if progress:
@@ -102,34 +111,33 @@ def export_links(creditor: Creditor, out: Path, *, chunk_size: int = CHUNK_SIZE,
 
 
 @contextmanager
-def _large_sqlite_cache():
-    """On SQLite, let this connection cache the whole token_hash index while exporting.
+def _large_sqlite_cache(connection: Connection):
+    """On SQLite, let `connection` cache the whole token_hash index while exporting.
 
     Inserting random keys touches index pages all over the file; with SQLite's default
-    2 MB cache they are spilled and re-read for every chunk. The setting is per
-    connection and is put back afterwards.
+    2 MB cache they are spilled and re-read for every chunk. The setting belongs to the
+    connection (which goes back to the pool), so it is put back afterwards.
     """
-    connection = db.session.connection()
     if connection.dialect.name != "sqlite":
         yield
         return
-    previous = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    previous = int(connection.exec_driver_sql("PRAGMA cache_size").scalar())
     connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+    connection.commit()
     try:
         yield
     finally:
-        db.session.rollback()  # after a failure, nothing of the unfinished chunk may be committed here
-        db.session.connection().exec_driver_sql(f"PRAGMA cache_size = {int(previous)}")
-        db.session.commit()
+        connection.rollback()  # after a failure, nothing of the unfinished chunk may be committed here
+        connection.exec_driver_sql(f"PRAGMA cache_size = {previous}")
+        connection.commit()
 
 
-def _fetch(query) -> list[tuple[int, str]]:
-    """Run `query` on the session's connection as plain DBAPI tuples.
+def _fetch(connection: Connection, query) -> list[tuple[int, str]]:
+    """Run `query` as plain DBAPI tuples.
 
     A million Row objects cost more than the rest of the read; the statement is still the
     typed select above, compiled with its (integer and enum) values inlined.
     """
-    connection = db.session.connection()
     sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
     cursor = connection.connection.cursor()
     try:
@@ -139,9 +147,8 @@ def _fetch(query) -> list[tuple[int, str]]:
         cursor.close()
 
 
-def _insert_hashes(links: list[tuple[str, int]], created, expires) -> None:
+def _insert_hashes(connection: Connection, links: list[tuple[str, int]], created, expires) -> None:
     """Insert (token_hash, case_id) pairs in the current transaction, the fastest way the database offers."""
-    connection = db.session.connection()
     table = ReminderLink.__table__
     if connection.dialect.name == "postgresql":
         raw = connection.connection.driver_connection

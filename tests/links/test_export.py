@@ -30,11 +30,11 @@ def test_an_empty_creditor_gives_a_header_only_file(ctx, tmp_path):
     assert (tmp_path / "out.csv").read_bytes() == b"case_reference,url\r\n"  # RFC 4180 line ends
 
 
-def test_the_connection_cache_setting_is_restored(ctx, tmp_path):
-    factories.case()
-    if db.session.connection().dialect.name != "sqlite":
-        pytest.skip("the setting only exists on SQLite; PostgreSQL needs nothing of the kind")
-    before = db.session.connection().exec_driver_sql("PRAGMA cache_size").scalar()
-    exporter.export_links(exporter.find_creditor("ACME-FR"), tmp_path / "out.csv")
-    after = db.session.connection().exec_driver_sql("PRAGMA cache_size").scalar()
-    assert after == before != -exporter.SQLITE_CACHE_KIB
+def test_the_sqlite_cache_setting_is_put_back_on_the_connection(ctx):
+    with db.engine.connect() as connection:
+        if connection.dialect.name != "sqlite":
+            pytest.skip("the setting only exists on SQLite; PostgreSQL needs nothing of the kind")
+        before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+        with exporter._large_sqlite_cache(connection):
+            assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -exporter.SQLITE_CACHE_KIB
+        assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == before
