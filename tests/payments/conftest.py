@@ -33,6 +33,11 @@ THREE_DS = "4000002760003184"
 IBAN = "DE89370400440532013000"
 
 
+@pytest.fixture(autouse=True)
+def _catalogues(compiled_catalogues):  # noqa: F811
+    """Pages and e-mails use the real, freshly compiled translations."""
+
+
 @dataclass
 class Outbox:
     """A mailer that keeps what it was given."""

@@ -49,7 +49,7 @@ def test_pay_in_full_shows_receipt_zero_balance_and_mails_it(app, debtor, emulat
     [mail] = mailbox.sent
     assert mail["To"] == "marie@example.fr" and "PAY-00000001" in mail["Subject"]
     body = mail.get_content()
-    assert "119,50\xa0€" in body  # amounts written the French way: the debtor's language
+    assert "Montant payé\u00a0: 119,50\xa0€" in body and "Moyen de paiement\u00a0: Carte" in body  # in French, the debtor's language
 
 
 def test_pay_part_leaves_the_rest_to_pay(app, debtor, emulator):
