@@ -96,7 +96,7 @@ def portal_import(url: str, path: Path, workdir: Path, fresh_sqlite: Path | None
     if fresh_sqlite is not None:
         fresh_sqlite.unlink(missing_ok=True)
     env = _env(url, workdir)
-    subprocess.run([FLASK, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([FLASK, "db", "upgrade", "heads"], env=env, cwd=ROOT, check=True, capture_output=True)
     timings = []
     for _ in range(2):
         done = subprocess.run([FLASK, "cases", "import", str(path)], env=env, cwd=ROOT, capture_output=True, text=True)

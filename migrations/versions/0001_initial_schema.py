@@ -91,6 +91,7 @@ def upgrade():
     sa.Column('creditor_id', sa.Integer(), nullable=False),
     sa.Column('debtor_id', sa.Integer(), nullable=False),
     sa.Column('current_export_id', sa.Integer(), nullable=True),
+    sa.Column('exported_at_seen', portal.db_types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_sequence', sa.Integer(), server_default='0', nullable=False),
     sa.Column('created_at', portal.db_types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', portal.db_types.UTCDateTime(timezone=True), nullable=False),

@@ -111,6 +111,10 @@ class Case(db.Model):
     current_export_id: Mapped[int | None] = mapped_column(
         ForeignKey("case_exports.id", use_alter=True, name="fk_cases_current_export")
     )
+    #: Newest `exported_at` of any record received for this case, whether it brought a new
+    #: snapshot or restated the current one (a nightly full export): records older than
+    #: this are stale. NULL until the first record; falls back to the snapshot's.
+    exported_at_seen: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Highest ledger event sequence the portal has assigned on this case (0: none yet).
     #: Incremented in the transaction that records each fact (see the ledger outbox).
     last_sequence: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -3,12 +3,18 @@
 The current export of every case in the batch is read in one query, and each
 record is classified against it:
 
-* no such case                                  -> ``created``
-* older ``exported_at`` than the one held        -> ``stale`` (ignored)
-* same record hash (exported_at is part of it)   -> ``unchanged``
-* same ``exported_at``, different content        -> ``conflict`` (rejected: the
-  collection system sent two versions of one snapshot, and neither can be trusted)
-* newer ``exported_at``                          -> ``updated``
+* no such case                                     -> ``created``
+* older ``exported_at`` than the newest seen        -> ``stale`` (ignored)
+* same content hash (which leaves out exported_at)  -> ``unchanged``; when its
+  ``exported_at`` is newer, only the case's ``exported_at_seen`` moves forward
+  (a nightly full export restates every case: no new snapshot for any of them)
+* same ``exported_at`` as the newest seen, different content -> ``conflict``
+  (rejected: the collection system sent two versions of one snapshot)
+* newer ``exported_at``, different content          -> ``updated``
+
+"Newest seen" is `cases.exported_at_seen`, not the current snapshot's own
+``exported_at``: after content A at T1 and the same A restated at T3, a delayed
+record B from T2 is older than what the portal has seen, so it is stale.
 
 Created and updated records get their primary keys reserved up front and are loaded
 into a temporary staging table (PostgreSQL: COPY; SQLite: executemany); four or
@@ -105,25 +111,31 @@ def apply_batch(session: Session, records: list[tuple[int, dict[str, Any]]]) -> 
         conn.exec_driver_sql("UPDATE cases SET id = id WHERE 0")
     held = _held(conn, dialect, [record["case_reference"] for _, record in kept])
     accepted: list[tuple[int, dict[str, Any], str, int | None]] = []
+    restated: list[tuple[int, datetime]] = []  # unchanged records newer than the newest seen
     counts = result.counts
     for line, record in kept:
         current = held.get(record["case_reference"])
         if current is None:
             accepted.append((line, record, "created", None))
             continue
-        case_id, held_at, held_hash = current
-        if held_at is None:  # a case row without any snapshot yet: this record is its first
+        case_id, seen, held_hash = current
+        at = record["exported_at"]
+        if held_hash is None:  # a case row without any snapshot yet: this record is its first
             accepted.append((line, record, "updated", case_id))
-        elif record["exported_at"] < held_at:
+        elif at < seen:
             counts.stale += 1
-            result.held[record["case_reference"]] = held_at
+            result.held[record["case_reference"]] = seen
         elif record["record_hash"] == held_hash:
             counts.unchanged += 1
-        elif record["exported_at"] == held_at:
+            if at > seen:
+                restated.append((case_id, at))
+        elif at == seen:
             counts.rejected += 1
             result.rejections.append(Rejection(line, "exported_at", CONFLICT_REASON))
         else:
             accepted.append((line, record, "updated", case_id))
+    if restated:
+        _mark_seen(conn, dialect, restated)
     if not accepted:
         return result
     new = sum(1 for *_, case_id in accepted if case_id is None)
@@ -153,16 +165,31 @@ def apply_batch(session: Session, records: list[tuple[int, dict[str, Any]]]) -> 
 
 
 def _held(conn, dialect: str, references: list[str]) -> dict[str, tuple[int, datetime | None, str | None]]:
-    """reference -> (case id, exported_at and record hash of its current export) for known cases."""
+    """reference -> (case id, newest exported_at seen, record hash of its current export) for known cases."""
     if dialect == "postgresql":
         where, refs = "c.reference = ANY(:refs)", references
     else:
         where, refs = "c.reference IN (SELECT value FROM json_each(:refs))", json.dumps(references)
     query = text(
-        "SELECT c.reference, c.id, e.exported_at, e.record_hash FROM cases AS c"
+        "SELECT c.reference, c.id, coalesce(c.exported_at_seen, e.exported_at) AS exported_at, e.record_hash"
+        " FROM cases AS c"
         f" LEFT JOIN case_exports AS e ON e.id = c.current_export_id WHERE {where}"
     ).columns(column("reference"), column("id"), column("exported_at", UTCDateTime()), column("record_hash"))
     return {ref: (case_id, at, digest) for ref, case_id, at, digest in conn.execute(query, {"refs": refs})}
+
+
+def _mark_seen(conn, dialect: str, restated: list[tuple[int, datetime]]) -> None:
+    """Move `exported_at_seen` forward for cases restated unchanged: one UPDATE, no snapshot."""
+    if dialect == "postgresql":
+        pairs = "SELECT unnest(CAST(:ids AS bigint[])) AS id, unnest(CAST(:ats AS timestamptz[])) AS at"
+        params = {"ids": [case_id for case_id, _ in restated], "ats": [at for _, at in restated]}
+    else:
+        pairs = "SELECT value ->> 0 AS id, value ->> 1 AS at FROM json_each(:pairs)"
+        params = {"pairs": json.dumps([[case_id, _sqlite_stamp(at)] for case_id, at in restated])}
+    conn.execute(text(
+        f"UPDATE cases SET exported_at_seen = v.at FROM ({pairs}) AS v"
+        " WHERE cases.id = v.id AND (cases.exported_at_seen IS NULL OR cases.exported_at_seen < v.at)"
+    ), params)
 
 
 def _allocate(conn, dialect: str, table: str, n: int) -> list[int]:
@@ -222,9 +249,13 @@ def _sqlite_row(row: tuple) -> tuple:
     for i in _SQLITE_DATES:
         if row[i] is not None:
             row[i] = row[i].isoformat()
-    stamp: datetime = row[_SQLITE_STAMP]
-    row[_SQLITE_STAMP] = stamp.strftime("%Y-%m-%d %H:%M:%S.%f")
+    row[_SQLITE_STAMP] = _sqlite_stamp(row[_SQLITE_STAMP])
     return tuple(row)
+
+
+def _sqlite_stamp(stamp: datetime) -> str:
+    """A UTC datetime as SQLAlchemy stores it on SQLite (comparable as text)."""
+    return stamp.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 _SQLITE_DATES = [STAGED.index(name) for name in ("debtor_birth_date", "invoice_date", "due_date")]
@@ -258,9 +289,9 @@ WHERE excluded.exported_at >= debtors.exported_at
 """
 
 _INSERT_CASES = """
-INSERT INTO cases (id, reference, lookup_key, creditor_id, debtor_id, current_export_id, last_sequence,
-                   created_at, updated_at)
-SELECT s.case_id, s.case_reference, s.lookup_key, cr.id, d.id, s.export_id, 0, :now, :now
+INSERT INTO cases (id, reference, lookup_key, creditor_id, debtor_id, current_export_id, exported_at_seen,
+                   last_sequence, created_at, updated_at)
+SELECT s.case_id, s.case_reference, s.lookup_key, cr.id, d.id, s.export_id, s.exported_at, 0, :now, :now
 FROM _intake AS s
 JOIN creditors AS cr ON cr.external_id = s.creditor_id
 JOIN debtors AS d ON d.key = s.debtor_key
@@ -278,10 +309,11 @@ FROM _intake
 
 # Never backwards, should a concurrent push of a newer export have committed meanwhile.
 _POINT_CASES = """
-UPDATE cases SET current_export_id = s.export_id, creditor_id = cr.id, debtor_id = d.id, updated_at = :now
+UPDATE cases SET current_export_id = s.export_id, creditor_id = cr.id, debtor_id = d.id,
+    exported_at_seen = s.exported_at, updated_at = :now
 FROM _intake AS s, creditors AS cr, debtors AS d
 WHERE s.action = 'updated' AND cases.id = s.case_id
   AND cr.external_id = s.creditor_id AND d.key = s.debtor_key
-  AND (cases.current_export_id IS NULL OR s.exported_at > (
-        SELECT held.exported_at FROM case_exports AS held WHERE held.id = cases.current_export_id))
+  AND (cases.current_export_id IS NULL OR s.exported_at > coalesce(cases.exported_at_seen, (
+        SELECT held.exported_at FROM case_exports AS held WHERE held.id = cases.current_export_id)))
 """

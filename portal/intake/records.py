@@ -26,7 +26,7 @@ from babel import Locale
 from portal.clock import utcnow
 from portal.money import MAX_MINOR, is_currency
 
-#: Every field of the contract, in the order the record hash covers them.
+#: Every field of the contract, in the contract's order.
 FIELDS = (
     "case_reference", "creditor_id", "creditor_name", "debtor_id", "debtor_type", "debtor_name",
     "debtor_email", "debtor_phone", "debtor_birth_date", "debtor_postcode", "debtor_country",
@@ -241,7 +241,12 @@ _INTEGERS = (
 )
 
 
+#: The fields the record hash covers: all but `exported_at`, so a nightly full export that
+#: restates a case unchanged is recognised as unchanged (see `batch.apply_batch`).
+HASHED = tuple(name for name in FIELDS if name != "exported_at")
+
+
 def record_hash(texts: Mapping[str, str | None]) -> str:
-    """Digest of the canonical text of every field (exported_at included): equal digests, same record."""
-    joined = "\x1f".join([texts[name] or "" for name in FIELDS])
+    """Digest of the canonical text of every field but exported_at: equal digests, same content."""
+    joined = "\x1f".join([texts[name] or "" for name in HASHED])
     return hashlib.blake2b(joined.encode(), digest_size=16).hexdigest()

@@ -118,3 +118,17 @@ def test_both_routes_need_a_live_key(client, app, api_key):
     assert revoked.status_code == 401
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def test_a_push_older_than_an_unchanged_restatement_is_stale(client, auth, app):
+    # A at T1, the same A restated at T3 (no new snapshot), then a delayed B from T2: refused as stale.
+    client.put("/api/v1/cases/AK-2026-0000001", json=body(exported_at="2026-11-20T08:00:00Z"), headers=auth)
+    again = client.put("/api/v1/cases/AK-2026-0000001", json=body(exported_at="2026-11-22T08:00:00Z"), headers=auth)
+    assert (again.status_code, again.json["result"]) == (200, "unchanged")
+    delayed = client.put("/api/v1/cases/AK-2026-0000001", headers=auth,
+                         json=body(principal_minor="1", exported_at="2026-11-21T08:00:00Z"))
+    assert (delayed.status_code, delayed.json["error"]) == (409, "stale")
+    assert delayed.json["held_exported_at"] == "2026-11-22T08:00:00Z"
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CaseExport)) == 1
+        assert db.session.scalar(select(Case)).export.principal_minor == 10000

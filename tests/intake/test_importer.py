@@ -198,3 +198,58 @@ def test_bytes_that_are_not_utf8_refuse_only_their_record(ctx, tmp_path):
     counts, rejected = _import(tmp_path, content)
     assert (counts.created, counts.rejected) == (1, 1)
     assert rejected == [(2, "debtor_name")]
+
+
+def _case_and_exports() -> tuple[Case, int]:
+    """The only case, and how many snapshots it has."""
+    db.session.expire_all()
+    return db.session.scalar(select(Case)), db.session.scalar(select(db.func.count()).select_from(CaseExport))
+
+
+def test_a_nightly_reexport_of_unchanged_cases_adds_no_snapshot_but_moves_exported_at_seen(ctx, tmp_path):
+    rows = [record(f"AK-2026-{n:04d}") for n in range(1, 4)]
+    _import(tmp_path, csv_bytes(rows))
+    nightly = [{**row, "exported_at": "2026-11-21T08:00:00Z"} for row in rows]
+    counts, _ = _import(tmp_path, csv_bytes(nightly))
+    assert counts.as_dict() == {"created": 0, "updated": 0, "unchanged": 3, "stale": 0, "rejected": 0}
+    assert db.session.scalar(select(db.func.count()).select_from(CaseExport)) == 3
+    seen = db.session.scalars(select(Case.exported_at_seen)).all()
+    assert seen == [datetime(2026, 11, 21, 8, 0, tzinfo=UTC)] * 3
+    before = _snapshot()
+    again, _ = _import(tmp_path, csv_bytes(nightly))  # the same nightly file twice: nothing at all changes
+    assert again.unchanged == 3
+    db.session.expire_all()
+    assert _snapshot() == before
+
+
+def test_a_delayed_record_older_than_an_unchanged_restatement_is_stale(ctx, tmp_path):
+    # Content A at T1, the same A restated at T3, then a delayed B from T2: B is stale.
+    _import(tmp_path, csv_bytes([record(principal_minor="100", exported_at="2026-11-20T08:00:00Z")]))
+    _import(tmp_path, csv_bytes([record(principal_minor="100", exported_at="2026-11-22T08:00:00Z")]))
+    counts, _ = _import(tmp_path, csv_bytes([record(principal_minor="200", exported_at="2026-11-21T08:00:00Z")]))
+    assert counts.as_dict() == {"created": 0, "updated": 0, "unchanged": 0, "stale": 1, "rejected": 0}
+    case, exports = _case_and_exports()
+    assert exports == 1 and case.export.principal_minor == 100
+    assert case.export.exported_at == datetime(2026, 11, 20, 8, 0, tzinfo=UTC)  # the snapshot keeps its own time
+    assert case.exported_at_seen == datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
+    # Different content stamped T3 contradicts the restatement; anything newer is applied.
+    counts, rejected = _import(tmp_path, csv_bytes([record(principal_minor="300", exported_at="2026-11-22T08:00:00Z")]))
+    assert counts.rejected == 1 and rejected == [(2, "exported_at")]
+    counts, _ = _import(tmp_path, csv_bytes([record(principal_minor="400", exported_at="2026-11-23T08:00:00Z")]))
+    assert counts.updated == 1
+    case, exports = _case_and_exports()
+    assert exports == 2 and case.export.principal_minor == 400
+    assert case.exported_at_seen == case.export.exported_at == datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+
+def test_restatements_and_delays_within_one_file_and_across_batches(ctx, tmp_path):
+    rows = [
+        record(principal_minor="100", exported_at="2026-11-20T08:00:00Z"),  # A at T1: created
+        record(principal_minor="100", exported_at="2026-11-22T08:00:00Z"),  # A at T3: unchanged
+        record(principal_minor="200", exported_at="2026-11-21T08:00:00Z"),  # B at T2: stale
+    ]
+    counts, _ = _import(tmp_path, csv_bytes(rows), batch_size=1)
+    assert counts.as_dict() == {"created": 1, "updated": 0, "unchanged": 1, "stale": 1, "rejected": 0}
+    case, exports = _case_and_exports()
+    assert exports == 1 and case.export.principal_minor == 100
+    assert case.exported_at_seen == datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
