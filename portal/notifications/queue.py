@@ -59,8 +59,12 @@ def _queue(message: EmailMessage | Sms) -> None:
 def _after_commit(session: Session) -> None:
     """The outermost transaction committed: send everything it queued."""
     pending = session.info.pop(_KEY, None)
-    if pending:
+    if not pending:
+        return
+    try:
         _deliver([p.message for p in pending])
+    except Exception as exc:  # the data is committed: the caller must not see an error now
+        log.error("%d notification(s) not delivered: %s", len(pending), _describe(exc))
 
 
 def _after_soft_rollback(session: Session, previous: SessionTransaction) -> None:

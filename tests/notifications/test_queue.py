@@ -119,3 +119,21 @@ def test_an_unreachable_sms_gateway_is_logged_without_the_number(app, ctx, tmp_p
         db.session.commit()
     assert "SMS not sent to +33…" in caplog.text
     assert "12345678" not in caplog.text and "482913" not in caplog.text and "token" not in caplog.text
+
+
+def test_a_broken_sender_never_turns_a_successful_commit_into_an_error(app, ctx, monkeypatch, caplog):
+    class Broken:
+        def send(self, _message):
+            raise OSError("disk full")
+
+    monkeypatch.setitem(app.extensions, "portal_senders", Senders(Broken(), Broken()))
+    factories.creditor()
+    queue_email("marie@example.fr", "Votre code", "Votre code est 482913.")
+    queue_sms("+33612345678", "Votre code est 482913.")
+    with caplog.at_level(logging.WARNING, logger="portal.notifications"):
+        db.session.commit()
+    assert "e-mail not sent to example.fr: OSError" in caplog.text
+    assert "SMS not sent to +33…: OSError" in caplog.text
+    assert "482913" not in caplog.text
+    db.session.remove()
+    assert db.session.scalar(select(Creditor)) is not None
