@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 
 from portal.agent.models import Staff, StaffRole
 from portal.clock import utcnow
@@ -138,21 +138,20 @@ def check_totp(staff: Staff, code: str, now: datetime | None = None) -> bool:
 
 
 def count_failure(staff: Staff, now: datetime) -> bool:
-    """Add a failure atomically; at MAX_FAILURES lock the account. True if it is now locked."""
-    failures = db.session.execute(
+    """Add a failure in one atomic statement; the MAX_FAILURES-th locks the account for
+    LOCK_MINUTES and starts the count afresh. True if this failure locked it."""
+    reached = Staff.failed_attempts + 1 >= MAX_FAILURES
+    locked_until = db.session.execute(
         update(Staff).where(Staff.id == staff.id)
-        .values(failed_attempts=Staff.failed_attempts + 1)
-        .returning(Staff.failed_attempts),
+        .values(
+            failed_attempts=case((reached, 0), else_=Staff.failed_attempts + 1),
+            locked_until=case((reached, now + timedelta(minutes=LOCK_MINUTES)), else_=Staff.locked_until),
+        )
+        .returning(Staff.locked_until),
         execution_options={"synchronize_session": False},
     ).scalar_one()
-    if failures >= MAX_FAILURES:
-        db.session.execute(
-            update(Staff).where(Staff.id == staff.id)
-            .values(failed_attempts=0, locked_until=now + timedelta(minutes=LOCK_MINUTES)),
-            execution_options={"synchronize_session": False},
-        )
     db.session.refresh(staff)
-    return failures >= MAX_FAILURES
+    return locked_until is not None and locked_until > now
 
 
 def signed_in(staff: Staff) -> None:

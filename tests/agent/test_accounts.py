@@ -93,3 +93,33 @@ def test_audit_log_is_append_only(ctx):
     db.session.delete(entry)
     with pytest.raises(ValueError, match="append-only"):
         db.session.flush()
+
+
+def test_every_outcome_spends_exactly_one_argon2_verification(ctx, monkeypatch):
+    """Unknown, wrong, locked, disabled and right all cost the same work (no timing oracle)."""
+    accounts.create("anne@agency.test", StaffRole.agent, PASSWORD)
+    locked = accounts.create("locked@agency.test", StaffRole.agent, PASSWORD)
+    locked.locked_until = datetime.now(UTC) + timedelta(minutes=5)
+    disabled = accounts.create("gone@agency.test", StaffRole.agent, PASSWORD)
+    disabled.active = False
+    db.session.flush()
+    calls = []
+
+    class CountingHasher:
+        """The real hasher, noting every verification."""
+
+        def verify(self, password_hash, password):
+            calls.append(password_hash)
+            return real.verify(password_hash, password)
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+    real = accounts.hasher
+    monkeypatch.setattr(accounts, "hasher", CountingHasher())
+    for email, password in [("nobody@agency.test", PASSWORD), ("anne@agency.test", "wrong password"),
+                            ("locked@agency.test", PASSWORD), ("gone@agency.test", PASSWORD),
+                            ("anne@agency.test", PASSWORD)]:
+        calls.clear()
+        accounts.check_password(email, password)
+        assert len(calls) == 1 and calls[0].startswith("$argon2id$"), email

@@ -1,12 +1,15 @@
 """Staff sign-in: password, then TOTP; lockout; identical failures; sessions like the debtor's."""
 
+import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import time_machine
 
 from portal.agent.models import StaffRole
 from tests.agent.conftest import PASSWORD, audit_rows, post_code, post_password, sign_in_staff
 from tests.auth.conftest import strip_csrf
+from tests.helpers import choose_language, compiled_catalogues  # noqa: F401  (fixture)
 
 FAILURE = b"The e-mail address or password is not right"
 T0 = datetime(2026, 11, 26, 9, 0, 5, tzinfo=UTC)
@@ -149,3 +152,42 @@ def test_signin_post_is_rate_limited_per_ip(app, client, make_staff):
         assert post_password(client, "x@agency.test", "wrong", ip="198.51.100.8").status_code == 200
     finally:
         app.config["SIGNIN_IP_LIMIT"] = "50 per 5 minutes"
+
+
+@pytest.mark.postgres
+def test_parallel_wrong_passwords_all_count_and_lock(app, make_staff):
+    """Concurrent guesses cannot slip past the counter: one atomic UPDATE per failure."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("PostgreSQL only")
+    make_staff("anne@agency.test")
+    workers = 4
+    barrier = threading.Barrier(workers)
+    errors = []
+
+    def guess(n: int) -> None:
+        try:
+            client = app.test_client()
+            barrier.wait()
+            assert FAILURE in post_password(client, "anne@agency.test", f"wrong {n}", ip=f"203.0.113.{n}").get_data()
+        except Exception as exc:  # reported below, in the test's own thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    post_password(app.test_client(), "anne@agency.test", "wrong again")  # the fifth failure
+    assert FAILURE in post_password(app.test_client(), "anne@agency.test").get_data()
+    reasons = [r["details"]["reason"] for r in audit_rows(app, "signin.failure")]
+    assert sorted(reasons) == ["locked", "locked", "wrong", "wrong", "wrong", "wrong"]
+
+
+def test_back_office_pages_are_translated(app, client, make_staff, compiled_catalogues):  # noqa: F811
+    choose_language(client, "fr")
+    assert "Connexion à l’espace agents" in client.get("/agent/sign-in").get_data(as_text=True)
+    sign_in_staff(client, make_staff("anne@agency.test"))
+    choose_language(client, "fr")
+    page = client.get("/agent/").get_data(as_text=True)
+    assert "Trouver un dossier" in page and "Find a case" not in page
