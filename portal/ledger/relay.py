@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import String, func, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
 
 from portal.cases.models import Case
@@ -273,7 +274,7 @@ class Relay:
         # Bulk pending -> delivered: the WHERE on state enforces the transition table.
         db.session.execute(
             update(LedgerEvent)
-            .where(LedgerEvent.id.in_(ids), LedgerEvent.state == EventState.pending)
+            .where(_among(ids), LedgerEvent.state == EventState.pending)
             .values(state=EventState.delivered, delivered_at=now),
             execution_options={"synchronize_session": False},
         )
@@ -394,6 +395,20 @@ class Relay:
         ceiling = min(self.backoff_max, self.backoff_base * 2 ** min(failures - 1, 30))
         wait = ceiling * (0.5 + self.rng() / 2)
         return max(wait, retry_after) if retry_after is not None else wait
+
+
+def _among(ids: list[str]):
+    """`LedgerEvent.id IN ids`, as a join on unnest(:ids) on PostgreSQL.
+
+    With `id IN (...)` PostgreSQL tends to scan the `state` index for every pending
+    event and test each against the list (time grows with the backlog: ~100 ms per
+    batch of 500 at 100k pending); joining one array parameter makes it probe the
+    primary key once per id, whatever the backlog.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return LedgerEvent.id.in_(ids)
+    wanted = func.unnest(func.cast(ids, ARRAY(String))).table_valued("id").render_derived(name="wanted")
+    return LedgerEvent.id == wanted.c.id
 
 
 def _describe(answer: Answer) -> str:
