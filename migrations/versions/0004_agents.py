@@ -13,7 +13,7 @@ import portal.db_types
 
 # revision identifiers, used by Alembic.
 revision = '0004'
-down_revision = '0002'
+down_revision = '0003'  # linearised after the payments migration
 branch_labels = None
 depends_on = None
 
