@@ -34,6 +34,6 @@ def queue_receipt(payment: Payment) -> None:
     with force_locale(locale):
         remaining = case_breakdown(payment.case).total_due
         subject = _("Receipt for your payment %(reference)s", reference=payment.reference)
-        text = render_template("mail/receipt_text.html", payment=payment, remaining=remaining,
+        text = render_template("mail/receipt.txt", payment=payment, remaining=remaining,
                                method=method_label(payment.method), locale=locale)
     queue_email(debtor.email, subject, text)
