@@ -11,4 +11,5 @@ def load_all() -> None:
     from portal.ledger import models as _ledger  # noqa: F401
     from portal.links import models as _links  # noqa: F401
     from portal.payments import models as _payments  # noqa: F401
+    from portal.plans import models as _plans  # noqa: F401
     from portal.ratelimit import models as _ratelimit  # noqa: F401

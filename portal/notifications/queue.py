@@ -32,9 +32,16 @@ class _Pending:
     transaction: SessionTransaction | None
 
 
-def queue_email(to: str, subject: str, text: str, html: str | None = None) -> None:
-    """Send an e-mail once the current database transaction commits (never if it rolls back)."""
+def queue_email(to: str, subject: str, text: str, html: str | None = None,
+                attachments: list[tuple[str, str, bytes]] = ()) -> None:
+    """Send an e-mail once the current database transaction commits (never if it rolls back).
+
+    `attachments`: (filename, MIME type such as "text/calendar", content) each.
+    """
     message = build_email(current_app.config["MAIL_FROM"], to, subject, text, html)
+    for filename, mime, content in attachments:
+        maintype, _slash, subtype = mime.partition("/")
+        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
     _queue(message)
 
 

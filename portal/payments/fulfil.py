@@ -22,6 +22,7 @@ from portal.money import Money
 from portal.payments import gateway
 from portal.payments.models import Payment, PaymentEvent, PaymentState
 from portal.payments.receipts import queue_receipt
+from portal.plans import hooks as plan_hooks
 
 log = logging.getLogger("portal.payments")
 S = PaymentState
@@ -125,13 +126,15 @@ def confirm(payment: Payment, intent: dict, source: str, event_id: str | None = 
     payment.move(S.succeeded, source, detail=intent.get("id"), stripe_event_id=event_id)
     case = payment.case
     before = case_breakdown(case).total_due
+    plan = plan_hooks.before_recorded(payment, intent, source) or {"plan_id": None, "instalment_number": None}
     record_money_entry(
         case, EntryKind.payment, payment.amount, "payment.succeeded",
         {"payment_id": payment.id, "method": payment.method, "provider": "stripe",
-         "provider_reference": payment.payment_intent_id, "plan_id": None, "instalment_number": None},
+         "provider_reference": payment.payment_intent_id, **plan},
         description=payment.reference, occurred_at=payment.succeeded_at,
     )
     _settle(case, payment, before)
+    plan_hooks.after_recorded(payment, source)
     queue_receipt(payment)
     return True
 

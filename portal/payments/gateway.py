@@ -115,8 +115,12 @@ def _call(fn, *args, **kwargs) -> dict:
 def create_checkout_session(
     *, amount: Money, idempotency_key: str, metadata: dict[str, str], description: str,
     success_url: str, cancel_url: str, email: str | None, locale: str | None, expires_at: datetime,
+    save_for_later: bool = False,
 ) -> dict:
     """Create a hosted Checkout Session (mode=payment) for one amount; returns {id, url, ...}.
+
+    `save_for_later` (instalment plans) keeps the payment method on a new Customer for
+    off-session charges of the next instalments.
 
     No `payment_method_types`: the methods switched on in the Stripe Dashboard apply
     (cards, wallets, SEPA Debit, local methods), and the pinned API version refuses it.
@@ -135,11 +139,74 @@ def create_checkout_session(
         "payment_intent_data": {"metadata": metadata, "description": description},
         "expires_at": int(expires_at.timestamp()),
     }
+    if save_for_later:
+        params["payment_intent_data"]["setup_future_usage"] = "off_session"
+        params["customer_creation"] = "always"
     if email:
         params["customer_email"] = email
     if locale:
         params["locale"] = locale
     return _call(_client().v1.checkout.sessions.create, params, {"idempotency_key": idempotency_key})
+
+
+def create_customer(*, email: str | None, name: str, idempotency_key: str, metadata: dict[str, str]) -> dict:
+    """A Stripe Customer to save a payment method on (setup-mode Checkout needs one)."""
+    params: dict[str, Any] = {"name": name, "metadata": metadata}
+    if email:
+        params["email"] = email
+    return _call(_client().v1.customers.create, params, {"idempotency_key": idempotency_key})
+
+
+def create_setup_session(
+    *, customer: str, currency: str, idempotency_key: str, metadata: dict[str, str],
+    success_url: str, cancel_url: str, locale: str | None, expires_at: datetime,
+) -> dict:
+    """A hosted Checkout Session in setup mode: saves a payment method for off-session charges, takes no money."""
+    params: dict[str, Any] = {
+        "mode": "setup", "customer": customer, "currency": currency.lower(), "success_url": success_url,
+        "cancel_url": cancel_url, "metadata": metadata, "expires_at": int(expires_at.timestamp()),
+        "setup_intent_data": {"metadata": metadata},
+    }
+    if locale:
+        params["locale"] = locale
+    return _call(_client().v1.checkout.sessions.create, params, {"idempotency_key": idempotency_key})
+
+
+def retrieve_setup_intent(setup_intent_id: str) -> dict:
+    """A SetupIntent as Stripe has it now (its payment_method and customer)."""
+    return _call(_client().v1.setup_intents.retrieve, setup_intent_id)
+
+
+class ChargeFailed(GatewayError):
+    """An off-session charge was refused; `intent` is the PaymentIntent as Stripe left it (if any)."""
+
+    def __init__(self, message: str, code: str | None, decline_code: str | None, intent: dict | None) -> None:
+        super().__init__(message, code)
+        self.decline_code = decline_code
+        self.intent = intent
+
+
+def charge_off_session(*, amount: Money, customer: str, payment_method: str, idempotency_key: str,
+                       metadata: dict[str, str], description: str) -> dict:
+    """Charge a saved method without the debtor present; the intent (charge expanded) on success.
+
+    Raises ChargeFailed on a decline or `authentication_required` (the debtor must pay on-session),
+    GatewayError when Stripe cannot be reached.
+    """
+    value, currency = to_stripe(amount)
+    params = {"amount": value, "currency": currency, "customer": customer, "payment_method": payment_method,
+              "off_session": True, "confirm": True, "metadata": metadata, "description": description,
+              "expand": ["latest_charge"]}
+    try:
+        return _client().v1.payment_intents.create(params, {"idempotency_key": idempotency_key}).to_dict()
+    except stripe.CardError as exc:
+        error = exc.error
+        intent = getattr(error, "payment_intent", None) if error is not None else None
+        raise ChargeFailed(exc.user_message or str(exc), getattr(exc, "code", None),
+                           getattr(error, "decline_code", None) if error is not None else None,
+                           intent.to_dict() if intent is not None else None) from exc
+    except stripe.StripeError as exc:
+        raise GatewayError(exc.user_message or str(exc), getattr(exc, "code", None)) from exc
 
 
 def retrieve_session(session_id: str) -> dict:

@@ -27,6 +27,7 @@ class PaymentKind(enum.StrEnum):
     full = "full"  # everything due now
     part = "part"  # an amount of their choice between the creditor's minimum and what is due
     settlement = "settlement"  # the creditor's offer: this amount now, the rest written off
+    instalment = "instalment"  # an instalment of a plan (portal.plans), on- or off-session
 
 
 class PaymentState(enum.StrEnum):

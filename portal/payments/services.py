@@ -75,7 +75,7 @@ def metadata(payment: Payment) -> dict[str, str]:
 
 
 def open_checkout(payment: Payment, *, success_url: str, cancel_url: str, email: str | None,
-                  locale: str | None, description: str) -> None:
+                  locale: str | None, description: str, save_for_later: bool = False) -> None:
     """Create (or, on a repeated key, get back) the Checkout Session and record it; flushes only.
 
     Raises gateway.GatewayError after recording the failure on the payment.
@@ -84,7 +84,7 @@ def open_checkout(payment: Payment, *, success_url: str, cancel_url: str, email:
         session = gateway.create_checkout_session(
             amount=payment.amount, idempotency_key=payment.idempotency_key, metadata=metadata(payment),
             description=description, success_url=success_url, cancel_url=cancel_url, email=email, locale=locale,
-            expires_at=payment.created_at + SESSION_LIFETIME,
+            expires_at=payment.created_at + SESSION_LIFETIME, save_for_later=save_for_later,
         )
     except gateway.GatewayError as exc:
         db.session.refresh(payment)

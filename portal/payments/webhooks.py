@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.extensions import db
 from portal.payments import fulfil, gateway
 from portal.payments.models import Payment, StaleState, StripeEvent
+from portal.plans import hooks as plan_hooks
 
 log = logging.getLogger("portal.payments")
 
@@ -50,6 +51,13 @@ def _intent_of(obj: dict) -> dict | None:
     return gateway.retrieve_intent(intent_id) if isinstance(intent_id, str) else None
 
 
+def _setup_of(event_type: str, obj: dict) -> dict | None:
+    """The SetupIntent of a completed setup-mode Checkout Session (an instalment plan saving a method)."""
+    if event_type != "checkout.session.completed" or obj.get("mode") != "setup" or not obj.get("setup_intent"):
+        return None
+    return gateway.retrieve_setup_intent(obj["setup_intent"])
+
+
 def handle(event: dict, via: str = "webhook") -> bool:
     """Apply one event once; True if it was new. Raises gateway.GatewayError if Stripe cannot be read."""
     if seen(event["id"]):
@@ -58,6 +66,7 @@ def handle(event: dict, via: str = "webhook") -> bool:
     payment = find_payment(obj) if event["type"] in HANDLED else None
     # Read Stripe before taking any lock: the fresh intent decides, whatever order events came in.
     intent = _intent_of(obj) if payment is not None else None
+    setup = _setup_of(event["type"], obj)
     for attempt in range(3):
         try:
             db.session.add(StripeEvent(id=event["id"], type=event["type"], via=via,
@@ -66,6 +75,8 @@ def handle(event: dict, via: str = "webhook") -> bool:
             if payment is not None:
                 locked = fulfil.lock(payment.id)
                 _apply(event, obj, locked, intent, f"{via}:{event['type']}")
+            elif setup is not None:
+                plan_hooks.setup_completed(obj, setup, f"{via}:{event['type']}")
             db.session.commit()
             return True
         except IntegrityError:

@@ -1,0 +1,1 @@
+"""Instalment plans: policies, offers, proposals, agent decisions and automatic collection."""
