@@ -16,8 +16,10 @@ record is classified against it:
 ``exported_at``: after content A at T1 and the same A restated at T3, a delayed
 record B from T2 is older than what the portal has seen, so it is stale.
 
-Created and updated records get their primary keys reserved up front and are loaded
-into a temporary staging table (PostgreSQL: COPY; SQLite: executemany); four or
+Records arrive as staged rows (`fastpath.ROW`: text fields, "" when absent) with their
+exported_at as a datetime. Created and updated records get their primary keys reserved
+up front and are loaded into a temporary staging table (PostgreSQL: COPY of
+preformatted text lines; SQLite: executemany of tuples); four or
 five statements then upsert their creditors and debtors, insert the new cases, insert
 the immutable `case_exports` snapshots and point the cases at them. Nothing here
 commits: the caller owns the transaction.
@@ -27,33 +29,30 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
-from operator import itemgetter
-from typing import Any
+from datetime import UTC, datetime
+from functools import lru_cache
 
 from sqlalchemy import bindparam, column, text
 from sqlalchemy.orm import Session
 
 from portal.clock import utcnow
 from portal.db_types import UTCDateTime
+from portal.intake.fastpath import EXPORTED_AT, HASH, REFERENCE, ROW, Row
+from portal.intake.records import FIELDS, REQUIRED
 
-#: Staging columns, in the order rows are written (the record's own keys, plus `line`).
-COLUMNS = (
-    "line", "case_reference", "lookup_key", "creditor_id", "creditor_name", "debtor_key", "debtor_id",
-    "debtor_type", "debtor_name", "debtor_email", "debtor_phone", "debtor_birth_date", "debtor_postcode",
-    "debtor_country", "debtor_language", "currency", "principal_minor", "interest_minor", "fees_minor",
-    "costs_minor", "invoice_number", "invoice_date", "due_date", "risk_score", "status",
-    "events_applied_through", "exported_at", "record_hash",
-)
+#: One record of a batch: its line in the file, its staged row and its exported_at.
+Item = tuple[int, Row, datetime]
 _TYPES = {
     "line": "BIGINT", "debtor_birth_date": "DATE", "invoice_date": "DATE", "due_date": "DATE",
     "principal_minor": "BIGINT", "interest_minor": "BIGINT", "fees_minor": "BIGINT", "costs_minor": "BIGINT",
     "risk_score": "INTEGER", "events_applied_through": "BIGINT", "exported_at": "TIMESTAMP WITH TIME ZONE",
-    "case_id": "BIGINT", "export_id": "BIGINT",
+    "case_id": "BIGINT", "export_id": "BIGINT", "names_creditor": "INTEGER", "names_debtor": "INTEGER",
 }
-_row = itemgetter(*COLUMNS[1:])
-#: The staging table: the record, then the ids it gets and whether it creates or updates the case.
-STAGED = (*COLUMNS, "case_id", "export_id", "action")
+#: The staging table: line, the record's row, the ids it gets, whether it creates or updates
+#: the case, and whether it is the newest record of its creditor and of its debtor in the batch.
+STAGED = ("line", *ROW, "case_id", "export_id", "action", "names_creditor", "names_debtor")
+OPTIONAL = frozenset(FIELDS) - REQUIRED
+CREDITOR_ID, DEBTOR_KEY = ROW.index("creditor_id"), ROW.index("debtor_key")
 CONFLICT_REASON = "a different record of this case with the same exported_at is already held"
 
 
@@ -98,7 +97,7 @@ class BatchResult:
     held: dict[str, datetime] = field(default_factory=dict)
 
 
-def apply_batch(session: Session, records: list[tuple[int, dict[str, Any]]]) -> BatchResult:
+def apply_batch(session: Session, records: list[Item]) -> BatchResult:
     """Import validated `(line, record)` pairs; runs SQL on the session's connection, never commits."""
     result = BatchResult()
     kept = _dedupe(records, result)
@@ -109,23 +108,22 @@ def apply_batch(session: Session, records: list[tuple[int, dict[str, Any]]]) -> 
     if dialect == "sqlite":
         # Take SQLite's write lock now, so the ids allocated below stay ours until commit.
         conn.exec_driver_sql("UPDATE cases SET id = id WHERE 0")
-    held = _held(conn, dialect, [record["case_reference"] for _, record in kept])
-    accepted: list[tuple[int, dict[str, Any], str, int | None]] = []
+    held = _held(conn, dialect, [row[REFERENCE] for _, row, _ in kept])
+    accepted: list[tuple[int, Row, datetime, str, int | None]] = []
     restated: list[tuple[int, datetime]] = []  # unchanged records newer than the newest seen
     counts = result.counts
-    for line, record in kept:
-        current = held.get(record["case_reference"])
+    for line, row, at in kept:
+        current = held.get(row[REFERENCE])
         if current is None:
-            accepted.append((line, record, "created", None))
+            accepted.append((line, row, at, "created", None))
             continue
         case_id, seen, held_hash = current
-        at = record["exported_at"]
         if held_hash is None:  # a case row without any snapshot yet: this record is its first
-            accepted.append((line, record, "updated", case_id))
+            accepted.append((line, row, at, "updated", case_id))
         elif at < seen:
             counts.stale += 1
-            result.held[record["case_reference"]] = seen
-        elif record["record_hash"] == held_hash:
+            result.held[row[REFERENCE]] = seen
+        elif row[HASH] == held_hash:
             counts.unchanged += 1
             if at > seen:
                 restated.append((case_id, at))
@@ -133,20 +131,19 @@ def apply_batch(session: Session, records: list[tuple[int, dict[str, Any]]]) -> 
             counts.rejected += 1
             result.rejections.append(Rejection(line, "exported_at", CONFLICT_REASON))
         else:
-            accepted.append((line, record, "updated", case_id))
+            accepted.append((line, row, at, "updated", case_id))
     if restated:
         _mark_seen(conn, dialect, restated)
     if not accepted:
         return result
     new = sum(1 for *_, case_id in accepted if case_id is None)
+    counts.created += new
+    counts.updated += len(accepted) - new
     case_ids = iter(_allocate(conn, dialect, "cases", new))
     export_ids = iter(_allocate(conn, dialect, "case_exports", len(accepted)))
-    rows = []
-    for line, record, action, case_id in accepted:
-        counts.created += action == "created"
-        counts.updated += action == "updated"
-        rows.append((line, *_row(record), case_id or next(case_ids), next(export_ids), action))
-    _stage(conn, dialect, rows)
+    staged = [(line, row, at, action, case_id or next(case_ids), next(export_ids))
+              for line, row, at, action, case_id in accepted]
+    _stage(conn, dialect, staged, _newest(staged, CREDITOR_ID), _newest(staged, DEBTOR_KEY))
     now = bindparam("now", utcnow(), type_=UTCDateTime())
     conn.execute(text(_UPSERT_CREDITORS).bindparams(now))
     conn.execute(text(_UPSERT_DEBTORS))
@@ -203,22 +200,23 @@ def _allocate(conn, dialect: str, table: str, n: int) -> list[int]:
     return list(range(top + 1, top + n + 1))
 
 
-def _dedupe(records, result: BatchResult) -> list[tuple[int, dict[str, Any]]]:
+def _dedupe(records: list[Item], result: BatchResult) -> list[Item]:
     """Keep the newest record of each case in the batch; older copies are stale."""
-    newest: dict[str, tuple[int, dict[str, Any]]] = {}
-    for line, record in records:
-        ref = record["case_reference"]
+    newest: dict[str, Item] = {}
+    for item in records:
+        line, row, at = item
+        ref = row[REFERENCE]
         held = newest.get(ref)
         if held is None:
-            newest[ref] = (line, record)
+            newest[ref] = item
             continue
-        held_at, at = held[1]["exported_at"], record["exported_at"]
+        held_at = held[2]
         if at > held_at:
-            newest[ref] = (line, record)
+            newest[ref] = item
             result.counts.stale += 1
         elif at < held_at:
             result.counts.stale += 1
-        elif record["record_hash"] == held[1]["record_hash"]:
+        elif row[HASH] == held[1][HASH]:
             result.counts.unchanged += 1
         else:
             result.counts.rejected += 1
@@ -227,48 +225,60 @@ def _dedupe(records, result: BatchResult) -> list[tuple[int, dict[str, Any]]]:
     return list(newest.values())
 
 
-def _stage(conn, dialect: str, rows: list[tuple]) -> None:
-    """Create (once per connection) and fill the staging table with the accepted records."""
+def _newest(staged: list[tuple[int, Row, datetime, str, int, int]], field: int) -> set[int]:
+    """Export ids of the newest record (by exported_at, then line) of each value of row[field]."""
+    newest: dict[str, tuple[datetime, int, int]] = {}
+    for line, row, at, _, _, export_id in staged:
+        held = newest.get(row[field])
+        if held is None or (at, line) > held[:2]:
+            newest[row[field]] = (at, line, export_id)
+    return {export_id for *_, export_id in newest.values()}
+
+
+def _stage(conn, dialect: str, staged: list[tuple[int, Row, datetime, str, int, int]],
+           names_creditor: set[int], names_debtor: set[int]) -> None:
+    """Create (once per connection) and fill the staging table with the accepted records ("" is absent).
+
+    `names_creditor`/`names_debtor`: export ids of the records whose details the creditor's
+    or debtor's row takes (found here in one pass, rather than sorting the staging table)."""
     cols = ", ".join(f"{name} {_TYPES.get(name, 'TEXT')}" for name in STAGED)
     conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS _intake ({cols})")
     conn.exec_driver_sql("DELETE FROM _intake")
     names = ", ".join(STAGED)
     if dialect == "postgresql":
+        # Text lines: no field holds a tab or newline (validation refuses control
+        # characters), so doubling backslashes is all the escaping COPY needs.
+        tab = "\t"
+        lines = [
+            f"{line}\t{tab.join(row)}\t{case_id}\t{export_id}\t{action}"
+            f"\t{int(export_id in names_creditor)}\t{int(export_id in names_debtor)}\n".replace("\\", "\\\\")
+            for line, row, _, action, case_id, export_id in staged
+        ]
         with conn.connection.driver_connection.cursor() as cursor:
-            with cursor.copy(f"COPY _intake ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            with cursor.copy(f"COPY _intake ({names}) FROM STDIN (NULL '')") as copy:
+                for start in range(0, len(lines), 1000):
+                    copy.write("".join(lines[start:start + 1000]))
     else:
-        marks = ", ".join("?" * len(STAGED))
-        conn.exec_driver_sql(f"INSERT INTO _intake ({names}) VALUES ({marks})", [_sqlite_row(row) for row in rows])
+        # Optional fields go through nullif(): an absent value is staged as NULL, as on PostgreSQL.
+        marks = ", ".join("nullif(?, '')" if name in OPTIONAL else "?" for name in STAGED)
+        rows = [
+            (line, *row[:EXPORTED_AT], _sqlite_stamp(at), *row[EXPORTED_AT + 1:], case_id, export_id, action,
+             export_id in names_creditor, export_id in names_debtor)
+            for line, row, at, action, case_id, export_id in staged
+        ]
+        conn.exec_driver_sql(f"INSERT INTO _intake ({names}) VALUES ({marks})", rows)
 
 
-def _sqlite_row(row: tuple) -> tuple:
-    """The staging row with dates written as SQLAlchemy stores them on SQLite (comparable as text)."""
-    row = list(row)
-    for i in _SQLITE_DATES:
-        if row[i] is not None:
-            row[i] = row[i].isoformat()
-    row[_SQLITE_STAMP] = _sqlite_stamp(row[_SQLITE_STAMP])
-    return tuple(row)
-
-
+@lru_cache(maxsize=256)
 def _sqlite_stamp(stamp: datetime) -> str:
     """A UTC datetime as SQLAlchemy stores it on SQLite (comparable as text)."""
-    return stamp.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return stamp.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
-
-_SQLITE_DATES = [STAGED.index(name) for name in ("debtor_birth_date", "invoice_date", "due_date")]
-_SQLITE_STAMP = STAGED.index("exported_at")
 
 # The newest accepted record of each creditor names it.
 _UPSERT_CREDITORS = """
 INSERT INTO creditors (external_id, name, created_at)
-SELECT creditor_id, creditor_name, :now FROM (
-    SELECT creditor_id, creditor_name,
-           row_number() OVER (PARTITION BY creditor_id ORDER BY exported_at DESC, line DESC) AS rn
-    FROM _intake) AS t
-WHERE rn = 1
+SELECT creditor_id, creditor_name, :now FROM _intake WHERE names_creditor = 1
 ON CONFLICT (external_id) DO UPDATE SET name = excluded.name WHERE creditors.name <> excluded.name
 """
 
@@ -277,10 +287,7 @@ _UPSERT_DEBTORS = """
 INSERT INTO debtors (key, external_id, type, name, email, phone, birth_date, postcode, country,
                      language, exported_at)
 SELECT debtor_key, debtor_id, debtor_type, debtor_name, debtor_email, debtor_phone, debtor_birth_date,
-       debtor_postcode, debtor_country, debtor_language, exported_at FROM (
-    SELECT *, row_number() OVER (PARTITION BY debtor_key ORDER BY exported_at DESC, line DESC) AS rn
-    FROM _intake) AS t
-WHERE rn = 1
+       debtor_postcode, debtor_country, debtor_language, exported_at FROM _intake WHERE names_debtor = 1
 ON CONFLICT (key) DO UPDATE SET external_id = excluded.external_id, type = excluded.type,
     name = excluded.name, email = excluded.email, phone = excluded.phone,
     birth_date = excluded.birth_date, postcode = excluded.postcode, country = excluded.country,

@@ -12,6 +12,7 @@ from portal.cases.balance import case_breakdown
 from portal.cases.models import Case
 from portal.extensions import db
 from portal.intake.batch import apply_batch
+from portal.intake.fastpath import as_row
 from portal.intake.records import normalise_reference, validate
 
 
@@ -39,7 +40,7 @@ def push(path_reference: str, body: dict[str, Any]) -> PushOutcome:
     checked = validate({**body, "case_reference": reference})
     if checked.record is None:
         return PushOutcome("invalid", errors=checked.errors)
-    result = apply_batch(db.session, [(1, checked.record)])
+    result = apply_batch(db.session, [(1, *as_row(checked.record))])
     counts = result.counts
     if counts.rejected:
         return PushOutcome("conflict", find_case(reference), [(r.field, r.reason) for r in result.rejections])
