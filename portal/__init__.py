@@ -38,6 +38,7 @@ def _features():
     """Each feature package brings its own `init_app` (blueprints, CLI, hooks)."""
     from portal import (
         agent, api, auth, debtor, demo, errors, intake, ledger, links, notifications, pages, payments, ratelimit,
+        uploads,
     )
 
-    return [errors, ratelimit, notifications, auth, links, debtor, pages, api, intake, ledger, payments, agent, demo]
+    return [errors, ratelimit, notifications, auth, links, debtor, pages, api, intake, ledger, payments, uploads, agent, demo]
