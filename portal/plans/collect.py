@@ -183,7 +183,8 @@ def _tolerate(plan: Plan, instalment: Instalment, rules, report: Report) -> None
     missed = [i.number for i in plan.instalments if i.state in (I.missed, I.moved)]
     if len(missed) > rules.missed_tolerated:
         for other in plan.open_instalments():
-            other.move(I.cancelled, "collect", detail="plan broken")
+            if other.state != I.missed:  # the missed ones stay on record as missed
+                other.move(I.cancelled, "collect", detail="plan broken")
         plan.move(PlanState.broken, "collect", detail=f"missed {missed}")
         outstanding = case_breakdown(plan.case).total_due
         record_event(plan.case, "plan.broken", {"plan_id": plan.id, "missed_instalments": missed,

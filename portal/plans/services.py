@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from portal.cases.balance import case_breakdown
@@ -97,7 +98,7 @@ def create(case: Case, sit: Situation, offer: offer_math.Offer, *, origin: str, 
            **fields: Any) -> Plan:
     """A plan with its instalments in `state`; refuses a second live plan on the case. Flushes."""
     if live_plan(case) is not None:
-        raise PlanError("This case already has a plan in progress.")
+        raise PlanError(_("This case already has a plan in progress."))
     plan = Plan(case_id=case.id, policy_id=sit.policy.id, state=state, origin=origin, frequency=offer.frequency,
                 total_minor=offer.total.minor, currency=offer.total.currency, **fields)
     db.session.add(plan)
@@ -162,7 +163,7 @@ def propose(case: Case, sit: Situation, amount: Money, frequency: Frequency, sta
 def withdraw(plan: Plan) -> None:
     """The debtor withdraws a proposal or counter-offer not yet binding. Flushes."""
     if plan.state not in (PlanState.proposed, PlanState.countered, PlanState.accepted):
-        raise PlanError("Only a proposal that is not yet agreed can be withdrawn.")
+        raise PlanError(_("Only a proposal that is not yet agreed can be withdrawn."))
     plan.move(PlanState.withdrawn, "debtor")
 
 
@@ -204,14 +205,14 @@ def move_date(plan: Plan, instalment: Instalment, new_date: date) -> None:
     """Move one future due date within the policy's allowance (moves left, before the next one). Flushes."""
     rules = plan.policy.rules
     if plan.state != PlanState.active or instalment.state != InstalmentState.scheduled:
-        raise PlanError("Only a future instalment of an active plan can be moved.")
+        raise PlanError(_("Only a future instalment of an active plan can be moved."))
     if plan.date_moves_used >= rules.date_moves_allowed:
-        raise PlanError("You have already moved a date as many times as this plan allows.")
+        raise PlanError(_("You have already moved a date as many times as this plan allows."))
     later = [i.due_date for i in plan.instalments if i.number > instalment.number and i.state in OPEN]
     latest = min([*later, instalment.due_date + timedelta(days=31)]) - timedelta(days=1) if later else \
         instalment.due_date + timedelta(days=31)
     if not today() < new_date <= latest or new_date == instalment.due_date:
-        raise PlanError("Choose a date after today and before the following instalment.")
+        raise PlanError(_("Choose a date after today and before the following instalment."))
     old = instalment.due_date
     instalment.due_date = new_date
     instalment.reminded_at = None
