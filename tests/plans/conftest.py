@@ -7,7 +7,8 @@ import pytest
 from portal.extensions import db
 from portal.plans import services
 from tests import factories
-from tests.agent.conftest import agent_client, make_staff, supervisor_client  # noqa: F401
+from portal.agent.models import StaffRole
+from tests.agent.conftest import make_staff, sign_in_staff  # noqa: F401
 from tests.helpers import compiled_catalogues  # noqa: F401
 from tests.payments.conftest import (  # noqa: F401
     VISA, _catalogues, debtor, emulator, emulator_app, mailbox, stripe_page,
@@ -32,3 +33,11 @@ def plan_debtor(app, debtor):
     debtor.has_case(email="marie@example.fr")
     give_policy(app)
     return debtor
+
+
+@pytest.fixture
+def agent_browser(app, make_staff):  # noqa: F811
+    """An agent signed in on a browser of their own (the debtor keeps `client`)."""
+    browser = app.test_client()
+    sign_in_staff(browser, make_staff("agent@agency.test", StaffRole.agent))
+    return browser

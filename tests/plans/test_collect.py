@@ -1,0 +1,70 @@
+"""`flask plans collect`: concurrent runs charge each instalment once; the command's output and --as-of."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.payments.models import Payment, PaymentState
+from portal.plans.collect import collect
+from portal.plans.models import Plan
+from tests.plans.test_journey import _agree, _plan
+
+
+@pytest.mark.postgres
+def test_two_runs_at_once_charge_each_instalment_once(app, plan_debtor, emulator):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("concurrent writers need PostgreSQL (SQLite has one writer and no row locks)")
+    _agree(app, plan_debtor, emulator)
+    last_due = _plan(app)[1][3][3]
+    barrier, reports = threading.Barrier(4), []
+
+    def run():
+        with app.app_context():
+            barrier.wait(timeout=10)
+            reports.append(collect(last_due))
+            db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(x for r in reports for x in r.charged) == sorted(f"{_id(app)}/{n}" for n in (2, 3, 4))
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Payment)
+                                 .where(Payment.state == PaymentState.succeeded)) == 4
+    assert len(emulator.store.all("payment_intent")) == 4
+
+
+def _id(app) -> int:
+    with app.app_context():
+        return db.session.scalars(select(Plan.id)).one()
+
+
+def test_command_collects_as_of_a_date_past_the_next_due_date(app, plan_debtor, emulator, runner):
+    _agree(app, plan_debtor, emulator)
+    second_due = _plan(app)[1][1][3]
+    result = runner.invoke(args=["plans", "collect", "--as-of", second_due.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert "charged 1" in result.output and f"charged {_id(app)}/2" in result.output
+    assert [s for _n, s, _a, _d in _plan(app)[1]] == ["paid", "paid", "scheduled", "scheduled"]
+
+
+def test_policies_import_names_the_wrong_field_and_imports_nothing(app, runner, tmp_path):
+    from tests import factories
+    with app.app_context():
+        factories.creditor("ACME-FR")
+        db.session.commit()
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"ACME-FR": {"bands": [{"up_to_minor": null, "max_instalments": 3}], "frequencies": ["daily"]}}')
+    result = runner.invoke(args=["policies", "import", str(bad)])
+    assert result.exit_code != 0 and "frequencies" in result.output
+    good = tmp_path / "good.json"
+    good.write_text('{"ACME-FR": {"bands": [{"up_to_minor": null, "max_instalments": 3}]}}')
+    assert "ACME-FR v1" in runner.invoke(args=["policies", "import", str(good)]).output
+    assert "ACME-FR v2" in runner.invoke(args=["policies", "import", str(good)]).output
