@@ -146,7 +146,7 @@ def main() -> None:
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
                 conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        upgrade()
+        upgrade(revision="heads")
         payloads = seed(args.events)
         base = baseline(url, payloads)
         relay = Relay()
