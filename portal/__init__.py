@@ -37,8 +37,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 def _features():
     """Each feature package brings its own `init_app` (blueprints, CLI, hooks)."""
     from portal import (
-        agent, api, auth, debtor, demo, documents, errors, intake, ledger, links, notifications, pages, payments, plans,
+        agent, api, auth, debtor, demo, documents, errors, intake, ledger, links, notifications, pages, payments, plans, privacy,
         ratelimit, uploads,
     )
 
-    return [errors, ratelimit, notifications, auth, links, debtor, pages, api, intake, ledger, payments, plans, uploads, documents, agent, demo]
+    return [errors, ratelimit, notifications, auth, links, debtor, pages, api, intake, ledger, payments, plans, uploads, documents, privacy, agent, demo]

@@ -13,5 +13,6 @@ def load_all() -> None:
     from portal.links import models as _links  # noqa: F401
     from portal.payments import models as _payments  # noqa: F401
     from portal.plans import models as _plans  # noqa: F401
+    from portal.privacy import models as _privacy  # noqa: F401
     from portal.ratelimit import models as _ratelimit  # noqa: F401
     from portal.uploads import models as _uploads  # noqa: F401

@@ -1,4 +1,4 @@
-"""the debtor's voice, part two: issued documents (verification codes)
+"""the debtor's voice, part two: issued documents (verification codes), privacy erasures, creditor retention
 
 Revision ID: 0007
 Revises: 0006
@@ -38,8 +38,20 @@ def upgrade():
     with op.batch_alter_table('issued_documents', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_issued_documents_case_id'), ['case_id'], unique=False)
 
+    op.create_table('privacy_erasures',
+    sa.Column('debtor_id', sa.Integer(), nullable=False),
+    sa.Column('erased_at', portal.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['debtor_id'], ['debtors.id'], name=op.f('fk_privacy_erasures_debtor_id_debtors')),
+    sa.PrimaryKeyConstraint('debtor_id', name=op.f('pk_privacy_erasures'))
+    )
+    with op.batch_alter_table('creditors', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('retention_days', sa.Integer(), server_default='2190', nullable=False))
+
 
 def downgrade():
+    with op.batch_alter_table('creditors', schema=None) as batch_op:
+        batch_op.drop_column('retention_days')
+    op.drop_table('privacy_erasures')
     with op.batch_alter_table('issued_documents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_issued_documents_case_id'))
     op.drop_table('issued_documents')

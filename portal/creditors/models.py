@@ -40,4 +40,7 @@ class Creditor(db.Model):
     settlement_waive_interest: Mapped[bool] = mapped_column(default=False, server_default="0")
     #: Settlement offer: the collection costs are written off when the rest is paid in time.
     settlement_waive_costs: Mapped[bool] = mapped_column(default=False, server_default="0")
+    #: Days after a debtor's last case with this creditor ended before `flask privacy erase`
+    #: removes their personal data (six years by default).
+    retention_days: Mapped[int] = mapped_column(default=2190, server_default="2190")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

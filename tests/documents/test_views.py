@@ -20,7 +20,7 @@ def _is_pdf(response) -> bool:
 
 def test_statement_downloads_and_its_code_checks_out(app, client, codes):
     with app.app_context():
-        case = factories.case("AK-2026-004211", name="Marie Dupont")
+        case = factories.case("AK-2026-004211", name="Marie Dupont", language="en")
         sign_in(client, case)
     response = client.get("/cases/AK-2026-004211/documents/statement.pdf")
     assert _is_pdf(response)
@@ -40,7 +40,7 @@ def test_statement_downloads_and_its_code_checks_out(app, client, codes):
 
 def test_code_typed_loosely_still_matches(app, client, codes):
     with app.app_context():
-        case = factories.case("AK-2026-004212")
+        case = factories.case("AK-2026-004212", language="en")
         sign_in(client, case)
     client.get("/cases/AK-2026-004212/documents/statement.pdf")
     typed = codes[0].replace("-", " ").lower()
@@ -50,7 +50,7 @@ def test_code_typed_loosely_still_matches(app, client, codes):
 
 def test_forged_code_is_refused(app, client, codes):
     with app.app_context():
-        case = factories.case("AK-2026-004213")
+        case = factories.case("AK-2026-004213", language="en")
         sign_in(client, case)
     client.get("/cases/AK-2026-004213/documents/statement.pdf")
     genuine = codes[0]
@@ -79,8 +79,8 @@ def test_verification_is_rate_limited_per_ip(app, monkeypatch):
 
 def test_another_debtors_case_has_no_documents(app, client):
     with app.app_context():
-        mine = factories.case("AK-2026-000001")
-        factories.case("AK-2026-000002", debtor_id="someone-else")
+        mine = factories.case("AK-2026-000001", language="en")
+        factories.case("AK-2026-000002", debtor_id="someone-else", language="en")
         sign_in(client, mine)
     assert client.get("/cases/AK-2026-000002/documents/statement.pdf").status_code == 404
     assert client.get("/cases/AK-2026-000002/documents").status_code == 404
@@ -90,14 +90,14 @@ def test_another_debtors_case_has_no_documents(app, client):
 
 def test_anonymous_visitors_cannot_download(app):
     with app.app_context():
-        factories.case("AK-2026-000003")
+        factories.case("AK-2026-000003", language="en")
     response = app.test_client().get("/cases/AK-2026-000003/documents/statement.pdf")
     assert response.status_code in (302, 401)
 
 
 def test_receipt_for_a_received_payment(app, client, codes):
     with app.app_context():
-        case = factories.case("AK-2026-000004")
+        case = factories.case("AK-2026-000004", language="en")
         payment = pay(case, 5000)
         reference = payment.reference
         sign_in(client, case)
@@ -113,7 +113,7 @@ def test_receipt_for_a_received_payment(app, client, codes):
 
 def test_paid_in_full_letter(app, client, codes):
     with app.app_context():
-        case = factories.case("AK-2026-000005")
+        case = factories.case("AK-2026-000005", language="en")
         pay(case, TOTAL)
         sign_in(client, case)
     assert "Confirmation of payment in full" in client.get("/cases/AK-2026-000005/documents").get_data(as_text=True)
@@ -126,7 +126,7 @@ def test_paid_in_full_letter(app, client, codes):
 
 def test_settlement_letter_verifies(app, client, codes):
     with app.app_context():
-        case = factories.case("AK-2026-000006")
+        case = factories.case("AK-2026-000006", language="en")
         pay(case, 10000, kind=PaymentKind.settlement, discount_minor=TOTAL - 10000)
         sign_in(client, case)
     assert _is_pdf(client.get("/cases/AK-2026-000006/documents/letter.pdf"))
