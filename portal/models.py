@@ -8,6 +8,7 @@ def load_all() -> None:
     from portal.auth import models as _auth  # noqa: F401
     from portal.cases import models as _cases  # noqa: F401
     from portal.creditors import models as _creditors  # noqa: F401
+    from portal.disputes import models as _disputes  # noqa: F401
     from portal.documents import models as _documents  # noqa: F401
     from portal.ledger import models as _ledger  # noqa: F401
     from portal.links import models as _links  # noqa: F401

@@ -17,6 +17,7 @@ from sqlalchemy import and_, exists, or_, select, update
 
 from portal.cases.balance import case_breakdown
 from portal.clock import utcnow
+from portal.disputes.services import pausing
 from portal.extensions import db
 from portal.ledger.outbox import record_event
 from portal.money import Money
@@ -47,8 +48,8 @@ class Report:
 
 
 def _active_plan():
-    """SQL: the instalment's plan is active."""
-    return exists().where(Plan.id == Instalment.plan_id, Plan.state == PlanState.active)
+    """SQL: the instalment's plan is active and no dispute pauses its case."""
+    return exists().where(Plan.id == Instalment.plan_id, Plan.state == PlanState.active, ~pausing(Plan.case_id))
 
 
 def _chargeable(as_of: date):
