@@ -253,3 +253,24 @@ def test_restatements_and_delays_within_one_file_and_across_batches(ctx, tmp_pat
     case, exports = _case_and_exports()
     assert exports == 1 and case.export.principal_minor == 100
     assert case.exported_at_seen == datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_reading_in_a_child_process_or_not_gives_the_same_import(ctx, tmp_path, parallel):
+    rows = [record(f"AK-2026-{n:04d}", debtor_id=f"D{n % 4}") for n in range(1, 26)]
+    rows[7]["principal_minor"] = "-1"
+    rows.append(record("AK-2026-0003", exported_at="2026-11-19T08:00:00Z"))  # an older copy: stale
+    counts, rejected = _import(tmp_path, csv_bytes(rows), batch_size=4, parallel=parallel)
+    assert counts.as_dict() == {"created": 24, "updated": 0, "unchanged": 0, "stale": 1, "rejected": 1}
+    assert rejected == [(9, "principal_minor")]
+    assert db.session.scalar(select(db.func.count()).select_from(Case)) == 24
+
+
+def test_a_failure_while_reading_in_the_child_is_reported(ctx, tmp_path, monkeypatch):
+    def broken(*args):
+        raise RuntimeError("disk on fire")
+        yield
+
+    monkeypatch.setattr("portal.intake.importer._file_batches", broken)
+    with pytest.raises(ImportFileError, match="disk on fire"):
+        _import(tmp_path, csv_bytes([record()]), parallel=True)
