@@ -67,12 +67,22 @@ def live(app, var_dir, compiled_catalogues):  # noqa: F811
     })
     portal_server.start(portal_app)
     stripe_server.start(emulator_app)
-    yield harness.Portal(portal_server.url, stripe_server.url, portal_app, base / "mail")
+    yield harness.Portal(portal_server.url, stripe_server.url, portal_app, base / "mail",
+                         emulator_app.extensions["stripe_emulator"])
     emulator_app.extensions["stripe_emulator"].webhooks.stop()
     stripe_server.stop()
     portal_server.stop()
     with portal_app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_emulator(request):
+    """Forget Stripe's objects and undelivered webhooks after each test, before its rows are deleted:
+    a late webhook must not land on the next test's rows (SQLite reuses their ids)."""
+    yield
+    if "live" in request.fixturenames:
+        request.getfixturevalue("live").emulator.reset()
 
 
 @pytest.fixture(scope="session")

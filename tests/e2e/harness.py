@@ -115,6 +115,7 @@ class Portal:
     stripe_url: str
     app: object
     mail_dir: Path
+    emulator: object
 
     def newest_code(self, address: str, after: float, timeout: float = 5.0) -> str:
         """The six-digit code in the newest e-mail to `address` written after `after` (epoch seconds)."""
