@@ -16,4 +16,5 @@ def load_all() -> None:
     from portal.plans import models as _plans  # noqa: F401
     from portal.privacy import models as _privacy  # noqa: F401
     from portal.ratelimit import models as _ratelimit  # noqa: F401
+    from portal.support import models as _support  # noqa: F401
     from portal.uploads import models as _uploads  # noqa: F401

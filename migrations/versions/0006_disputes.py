@@ -54,6 +54,13 @@ def upgrade():
     )
     op.create_index(op.f('ix_disputes_case_id'), 'disputes', ['case_id'], unique=False)
     op.create_index('ix_disputes_state_created_at', 'disputes', ['state', 'created_at'], unique=False)
+    op.create_table('support_needs',
+    sa.Column('debtor_id', sa.Integer(), nullable=False),
+    sa.Column('details', sa.Text(), nullable=False),
+    sa.Column('consented_at', portal.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['debtor_id'], ['debtors.id'], name=op.f('fk_support_needs_debtor_id_debtors'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('debtor_id', name=op.f('pk_support_needs'))
+    )
     op.create_table('dispute_evidence',
     sa.Column('dispute_id', sa.Integer(), nullable=False),
     sa.Column('upload_id', sa.Integer(), nullable=False),
@@ -64,6 +71,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table('support_needs')
     op.drop_table('dispute_evidence')
     op.drop_index('ix_disputes_state_created_at', table_name='disputes')
     op.drop_index(op.f('ix_disputes_case_id'), table_name='disputes')
