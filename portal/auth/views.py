@@ -30,7 +30,8 @@ PENDING_SECONDS = 15 * 60
 def sign_in():
     """Step one: the case reference and the date of birth or postcode."""
     if current_user.is_authenticated and request.method == "GET":
-        return redirect(url_for("debtor.cases"))
+        # Staff have no cases of their own (the debtor pages answer them 403): their home is the back office.
+        return redirect(url_for("agent.home" if current_user.is_staff else "debtor.cases"))
     form = SignInForm()
     if not form.validate_on_submit():
         return render_template("auth/sign_in.html", form=form, failed=False)

@@ -12,9 +12,9 @@ bp = Blueprint("pages", __name__)
 
 @bp.get("/")
 def home():
-    """Signed-in debtors go to their cases; everyone else to the sign-in form."""
+    """Signed-in debtors go to their cases, signed-in staff to the back office; everyone else to the sign-in form."""
     if current_user.is_authenticated:
-        return redirect(url_for("debtor.cases"))
+        return redirect(url_for("agent.home" if current_user.is_staff else "debtor.cases"))
     return redirect(url_for("auth.sign_in"))
 
 

@@ -5,6 +5,8 @@ from datetime import date
 import pytest
 
 from portal.cases.models import CaseStatus, DebtorType
+from portal.agent.models import StaffRole
+from tests.agent.conftest import make_staff, sign_in_staff  # noqa: F401  (fixture)
 from tests.auth.conftest import CASES_PATH, csrf_from, post_sign_in, strip_csrf
 
 DOB = date(1980, 4, 12)
@@ -138,3 +140,11 @@ def test_signed_in_debtor_sees_own_cases_and_never_another_debtors(client, make_
     theirs = client.get("/cases/AK-THEIRS-00001")
     assert theirs.status_code == 404 and b"Jean Martin" not in theirs.get_data()
     assert b"AK-THEIRS-00001" not in client.get(CASES_PATH).get_data()
+
+
+def test_signed_in_staff_opening_the_debtor_sign_in_go_to_the_back_office(client, make_staff):
+    sign_in_staff(client, make_staff("agent@agency.test", StaffRole.agent))
+    for path in ("/sign-in", "/"):
+        response = client.get(path)
+        assert response.status_code == 302 and response.headers["Location"].endswith("/agent/"), path
+    assert client.get("/agent/").status_code == 200
