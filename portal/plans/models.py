@@ -160,6 +160,11 @@ class Plan(db.Model):
         """The plan's total as Money."""
         return Money(self.total_minor, self.currency)
 
+    def budget_amount(self, heading: str) -> Money | None:
+        """One heading of the debtor's budget ("income", "expenditure") as Money, or None if not given."""
+        minor = (self.budget or {}).get(heading)
+        return Money(minor, self.currency) if isinstance(minor, int) else None
+
     def move(self, to: PlanState, source: str, detail: str | None = None) -> None:
         """Change state and append the history row; raises IllegalMove; flushes."""
         if to not in PLAN_MOVES[self.state]:

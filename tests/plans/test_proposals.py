@@ -61,6 +61,10 @@ def test_outside_policy_goes_to_an_agent_who_approves_and_the_debtor_sees_it(app
         plan_id = db.session.scalars(select(Plan.id)).one()
     detail = agent_browser.get(f"/agent/plans/{plan_id}").get_data(as_text=True)
     assert "Reduced hours at work" in detail and "Please write rather than call" in detail
+    budget = re.sub(r"\s+", " ", detail)
+    assert "Monthly income</dt><dd class=\"num\">€900.00" in budget and "90000" not in budget
+    assert "Monthly essential spending</dt><dd class=\"num\">€850.00" in budget
+    assert "Left each month</dt><dd class=\"num\">€50.00" in budget
     token = re.search(r'name="csrf_token" value="([^"]+)"', detail).group(1)
     assert agent_browser.post(f"/agent/plans/{plan_id}/approve", data={"csrf_token": token}).status_code == 303
     assert _state(app) == PlanState.accepted
