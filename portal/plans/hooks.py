@@ -1,7 +1,8 @@
 """What a confirmed payment or saved method does to a plan; called inside the payments' transactions.
 
 `fulfil.confirm` calls `before_recorded` (the plan becomes binding: `plan.agreed`; the
-instalment is paid) and, once `payment.succeeded` is recorded, `after_recorded`
+instalment is paid, or, for a pay-off — a `full` payment linked to the plan — every open
+instalment is) and, once `payment.succeeded` is recorded, `after_recorded`
 (`plan.completed` after the last instalment). The webhook of a setup-mode Checkout
 calls `setup_completed`. All only flush: the caller commits once.
 """
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.ledger.outbox import record_event
-from portal.payments.models import Payment
+from portal.payments.models import Payment, PaymentKind
 from portal.plans.models import OPEN, InstalmentState, Plan, PlanEvent, PlanPayment, PlanState
 
 log = logging.getLogger("portal.plans")
@@ -55,6 +56,11 @@ def before_recorded(payment: Payment, intent: dict, source: str) -> dict | None:
         plan.stripe_customer_id = intent.get("customer") or plan.stripe_customer_id
         plan.stripe_payment_method_id = intent.get("payment_method") or plan.stripe_payment_method_id
         agree(plan, source)
+    if payment.kind == PaymentKind.full:  # the debtor paid off the rest of the plan
+        for owed in plan.open_instalments():
+            owed.paid_at = utcnow()
+            owed.move(InstalmentState.paid, source, detail=f"paid off by payment {payment.id}")
+        return {"plan_id": plan.id, "instalment_number": None}
     if instalment.state in OPEN:
         instalment.paid_at = utcnow()
         instalment.move(InstalmentState.paid, source, detail=f"payment {payment.id}")

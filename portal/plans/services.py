@@ -201,6 +201,13 @@ def next_open(plan: Plan) -> Instalment | None:
     return next(iter(plan.open_instalments()), None)
 
 
+def rest_to_pay(plan: Plan) -> Money:
+    """What paying off the plan costs now: its open instalments, never more than the case still owes."""
+    rest = Money(sum(i.amount_minor for i in plan.open_instalments()), plan.currency)
+    owed = case_breakdown(plan.case).total_due
+    return owed if owed < rest else rest
+
+
 def move_date(plan: Plan, instalment: Instalment, new_date: date) -> None:
     """Move one future due date within the policy's allowance (moves left, before the next one). Flushes."""
     rules = plan.policy.rules

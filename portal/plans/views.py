@@ -38,6 +38,7 @@ def _render(case, status: int = 200, propose_form: ProposeForm | None = None, mo
             formdata=None), advice=advice.for_country(case.debtor.country), next_open=plan and services.next_open(plan),
         paid=plan and sum(i.amount_minor for i in plan.instalments if i.state == "paid"),
         paid_money=plan and Money(sum(i.amount_minor for i in plan.instalments if i.state == "paid"), plan.currency),
+        rest=plan and plan.state == PlanState.active and len(plan.open_instalments()) > 1 and services.rest_to_pay(plan),
     ), status
 
 
@@ -93,10 +94,11 @@ def _start(case, plan: Plan, nonce: str):
     return _checkout(case, plan, plan.instalments[0], nonce, save=True)
 
 
-def _checkout(case, plan: Plan, instalment: Instalment, nonce: str, save: bool):
-    """Record the payment of one instalment (committed), then open Checkout and send the debtor there."""
+def _checkout(case, plan: Plan, instalment: Instalment, nonce: str, save: bool, pay_off: Money | None = None):
+    """Record the payment of one instalment, or of the whole rest (`pay_off`), committed; then open Checkout."""
+    kind, amount = (PaymentKind.full, pay_off) if pay_off else (PaymentKind.instalment, instalment.amount)
     try:
-        payment = payments.start(case, PaymentKind.instalment, instalment.amount, Money.zero(plan.currency), nonce)
+        payment = payments.start(case, kind, amount, Money.zero(plan.currency), nonce)
         if db.session.get(PlanPayment, payment.id) is None:
             db.session.add(PlanPayment(payment_id=payment.id, plan_id=plan.id, instalment_id=instalment.id, attempt=0))
         db.session.commit()  # recorded before Stripe is called
@@ -112,8 +114,10 @@ def _checkout(case, plan: Plan, instalment: Instalment, nonce: str, save: bool):
             payment, success_url=base + url_for("payments.returned", payment_id=payment.id),
             cancel_url=base + url_for("plans.plan", reference=case.reference), email=case.debtor.email,
             locale=locale if locale in CHECKOUT_LOCALES else "auto", save_for_later=save,
-            description=_("%(creditor)s, case %(reference)s, instalment %(number)d", creditor=case.creditor.name,
-                          reference=case.reference, number=instalment.number),
+            description=_("%(creditor)s, case %(reference)s, rest of the plan", creditor=case.creditor.name,
+                          reference=case.reference) if pay_off else
+            _("%(creditor)s, case %(reference)s, instalment %(number)d", creditor=case.creditor.name,
+              reference=case.reference, number=instalment.number),
         )
         db.session.commit()
     except gateway.GatewayError:
@@ -187,6 +191,19 @@ def pay_next(reference: str):
     if not form.validate() or plan is None or plan.state != PlanState.active or instalment is None:
         return _render(case, 400)
     return _checkout(case, plan, instalment, form.nonce.data, save=False)
+
+
+@bp.post("/cases/<reference>/plan/pay-off")
+@login_required
+def pay_off(reference: str):
+    """Pay everything left on the plan in one Checkout payment; the plan completes when Stripe confirms it."""
+    case = _own_case(reference)
+    plan = services.live_plan(case)
+    form = NonceForm()
+    if not form.validate() or plan is None or plan.state != PlanState.active or not plan.open_instalments():
+        return _render(case, 400)
+    return _checkout(case, plan, plan.open_instalments()[0], form.nonce.data, save=False,
+                     pay_off=services.rest_to_pay(plan))
 
 
 @bp.post("/cases/<reference>/plan/withdraw")

@@ -147,3 +147,40 @@ def test_move_a_date_once_within_the_policy(app, plan_debtor, emulator):
     again = plan_debtor.client.post(f"/cases/{plan_debtor.reference}/plan/move",
                                     data={"csrf_token": token, "number": "2", "new_date": (new + timedelta(days=1)).isoformat()})
     assert again.status_code == 400 and "as many times as this plan allows" in again.get_data(as_text=True)
+
+
+def test_pay_off_the_rest_in_one_go_completes_the_plan(app, plan_debtor, emulator, mailbox):
+    _agree(app, plan_debtor, emulator)
+    page = plan_debtor.client.get(f"/cases/{plan_debtor.reference}/plan").get_data(as_text=True)
+    assert "Pay off the rest now (€89.63)" in page  # 29.87 + 29.87 + 29.89
+    form = re.search(r'action="(/cases/[^"]+/plan/pay-off)">\s*<input type="hidden" name="csrf_token" value="([^"]+)">'
+                     r'\s*<input type="hidden" name="nonce" value="([^"]+)"', page)
+    assert form, page
+    response = plan_debtor.client.post(form.group(1), data={"csrf_token": form.group(2), "nonce": form.group(3)})
+    assert response.status_code == 303 and response.location.startswith(EMULATOR_URL + "/c/pay/cs_test_")
+    session_id = response.location.rsplit("/", 1)[1]
+    assert emulator.store.objects[session_id]["amount_total"] == 8963
+    assert _plan(app)[0] == PlanState.active  # nothing changes before Stripe confirms
+    plan_debtor.come_back(plan_debtor.pay_on_stripe(session_id))
+    emulator.deliver()
+    state, instalments = _plan(app)
+    assert state == PlanState.completed
+    assert [s for _n, s, _a, _d in instalments] == ["paid", "paid", "paid", "paid"]
+    events = _ledger(app)
+    assert [e["type"] for e in events] == ["plan.agreed", "payment.succeeded", "payment.succeeded", "case.settled",
+                                           "plan.completed"]
+    pay_off = events[2]["data"]
+    assert pay_off["amount_minor"] == 8963 and pay_off["plan_id"] == events[0]["data"]["plan_id"]
+    assert pay_off["instalment_number"] is None  # it pays several instalments
+    with app.app_context():
+        assert collect(instalments[3][3] + timedelta(days=30)).charged == []  # nothing left to take
+    page = plan_debtor.client.get(f"/cases/{plan_debtor.reference}/plan").get_data(as_text=True)
+    assert "Your plan is complete. Thank you." in page
+
+
+def test_pay_off_is_refused_without_an_active_plan(app, plan_debtor, emulator):
+    page = plan_debtor.client.get(f"/cases/{plan_debtor.reference}/plan").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = plan_debtor.client.post(f"/cases/{plan_debtor.reference}/plan/pay-off",
+                                       data={"csrf_token": token, "nonce": "n" * 32})
+    assert response.status_code == 400 and emulator.store.all("checkout.session") == []
