@@ -44,6 +44,7 @@ def staff_required(role: StaffRole | None = None):
                 abort(403)
             return view(*args, **kwargs)
 
+        wrapped.required_role = role  # lets tests walk the url_map and find supervisor pages
         return wrapped
 
     return decorator
