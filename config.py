@@ -71,6 +71,8 @@ class Config:
         #: Where e-mail goes: smtp://user:pass@host:port (smtps:// for TLS) or file:///dir.
         self.MAIL_URL = _env("MAIL_URL", f"file://{var / 'mail'}")
         self.MAIL_FROM = _env("MAIL_FROM", "Portal <no-reply@portal.invalid>")
+        #: Where agents are told of a debtor's new message (no content); unset: no such e-mail.
+        self.AGENT_INBOX = _env("AGENT_INBOX")
         #: Where SMS go: file:///dir in development; a provider adapter in production.
         self.SMS_URL = _env("SMS_URL", f"file://{var / 'sms'}")
         #: Flask-Limiter storage: "sql://" keeps counters in the database; redis://... for Redis.

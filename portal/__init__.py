@@ -38,7 +38,7 @@ def _features():
     """Each feature package brings its own `init_app` (blueprints, CLI, hooks)."""
     from portal import (
         agent, api, auth, debtor, demo, documents, errors, intake, ledger, links, notifications, pages, payments, plans, privacy,
-        ratelimit, uploads, disputes, support,
+        ratelimit, uploads, disputes, support, messages, contact,
     )
 
-    return [errors, ratelimit, notifications, auth, links, debtor, pages, api, intake, ledger, payments, plans, uploads, disputes, support, documents, privacy, agent, demo]
+    return [errors, ratelimit, notifications, auth, links, debtor, pages, api, intake, ledger, payments, plans, uploads, disputes, support, messages, contact, documents, privacy, agent, demo]

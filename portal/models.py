@@ -7,11 +7,13 @@ def load_all() -> None:
     from portal.api import models as _api  # noqa: F401
     from portal.auth import models as _auth  # noqa: F401
     from portal.cases import models as _cases  # noqa: F401
+    from portal.contact import models as _contact  # noqa: F401
     from portal.creditors import models as _creditors  # noqa: F401
     from portal.disputes import models as _disputes  # noqa: F401
     from portal.documents import models as _documents  # noqa: F401
     from portal.ledger import models as _ledger  # noqa: F401
     from portal.links import models as _links  # noqa: F401
+    from portal.messages import models as _messages  # noqa: F401
     from portal.payments import models as _payments  # noqa: F401
     from portal.plans import models as _plans  # noqa: F401
     from portal.privacy import models as _privacy  # noqa: F401

@@ -20,9 +20,11 @@ def home():
     """What the back office offers, with the figures that say where to look first."""
     staff = current_staff()
     status = ledger.status() if staff.is_supervisor else None
+    from portal.messages.services import unanswered
+
     return render_template(
         "agent/home.html", staff=staff, counts=services.counts(), ledger_status=status,
-        form=SearchForm(formdata=None),
+        form=SearchForm(formdata=None), unanswered=unanswered(),
     )
 
 

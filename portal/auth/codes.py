@@ -87,7 +87,8 @@ def mask_phone(number: str) -> str:
 
 
 def send_code(
-    case_id: int, attempt: str, channel: str, email: str | None, phone: str | None, language: str | None
+    case_id: int, attempt: str, channel: str, email: str | None, phone: str | None, language: str | None,
+    purpose: str = "sign_in",
 ) -> None:
     """Create a code for this attempt and queue it on `channel`; raises SendRefused when throttled.
 
@@ -127,12 +128,14 @@ def send_code(
     db.session.flush()
     minutes = CODE_MINUTES
     with force_locale(best_match(language) or current_locale()):
+        # "contact": confirming a new e-mail or phone (portal.contact), same code rules, own wording.
         if channel == "email":
-            subject = _("Your sign-in code for the payment portal")
-            text = render_template("mail/sign_in_code.txt", code=code, minutes=minutes)
+            subject = (_("Your sign-in code for the payment portal") if purpose == "sign_in"
+                       else _("Your code to confirm your new contact details"))
+            text = render_template(f"mail/{purpose}_code.txt", code=code, minutes=minutes)
             queue_email(email, subject, text)
         else:
-            queue_sms(phone, render_template("mail/sign_in_code_sms.txt", code=code, minutes=minutes).strip())
+            queue_sms(phone, render_template(f"mail/{purpose}_code_sms.txt", code=code, minutes=minutes).strip())
 
 
 def check_code(case_id: int, attempt: str, given: str) -> CodeCheck:

@@ -19,6 +19,9 @@ ERASE: dict[str, str | dict[str, object]] = {
     "debtors": {"name": "", "email": None, "phone": None, "birth_date": None, "postcode": None, "language": None},
     "uploads": DELETE,  # through portal.uploads.services.delete_upload: the files go too
     "dispute_evidence": DELETE,
+    "messages": DELETE,  # the thread's words; attachments go with "uploads"
+    "message_attachments": DELETE,
+    "debtor_addresses": DELETE,  # the postal address the debtor corrected
     "disputes": {"message": "", "explanation": None},
     "case_notes": DELETE,  # agents' free text about the person
     "one_time_codes": DELETE,
