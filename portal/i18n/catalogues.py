@@ -57,6 +57,35 @@ def update() -> None:
     """Merge the template into every catalogue, then make the English one the source text."""
     pybabel("update", "-i", TEMPLATE, "-d", TRANSLATIONS, "--ignore-obsolete", "--no-wrap")
     fill_source_locale()
+    for locale, path in catalogue_paths().items():
+        if locale != SOURCE_LOCALE:
+            drop_unusable_guesses(path, locale)
+
+
+def drop_unusable_guesses(path: Path, locale: str) -> None:
+    """Empty the fuzzy guesses whose placeholders differ from their msgid.
+
+    Babel's fuzzy matching borrows a similar string's translation; when the placeholders
+    differ, `pybabel compile` (make translations) refuses the whole catalogue, so such a
+    guess would break the build until someone translates it. Other guesses stay as hints.
+    """
+    with open(path, "rb") as fh:
+        catalog = read_po(fh, locale=locale)
+    changed = False
+    for message in catalog:
+        if not (message.id and message.fuzzy):
+            continue
+        plural = isinstance(message.id, tuple)
+        expected = placeholders(message.id[-1] if plural else message.id)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if any((bool(placeholders(s) - expected) if plural else placeholders(s) != expected) or _stray_percent(s)
+               for s in strings if s):
+            message.string = ("",) * len(strings) if plural else ""
+            message.flags.discard("fuzzy")
+            changed = True
+    if changed:
+        with open(path, "wb") as fh:
+            write_po(fh, catalog, width=0, ignore_obsolete=True)
 
 
 def init(locale: str) -> None:

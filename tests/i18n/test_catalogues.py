@@ -66,3 +66,26 @@ def test_plural_forms_may_leave_out_the_count_but_not_add_a_placeholder():
     bad.add(("%(num)d case", "%(num)d cases"), ("%(n)d dossier", "%(num)d dossiers"))
     assert catalogues.problems(template, "fr", ok) == []
     assert len(catalogues.problems(template, "fr", bad)) == 1
+
+
+def test_a_fuzzy_guess_with_other_placeholders_is_emptied_so_the_catalogue_still_compiles(tmp_path):
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import write_po
+
+    catalog = Catalog(locale="fr")
+    catalog.add("Sent to %(number)s", "Par e-mail à %(email)s", flags=("fuzzy",))
+    catalog.add("Between %(low)s and %(high)s", "Entre %(low)s et %(high)s", flags=("fuzzy",))
+    catalog.add(("%(num)d file", "%(num)d files"), ("%(n)d fichier", "%(n)d fichiers"), flags=("fuzzy",))
+    path = tmp_path / "messages.po"
+    with open(path, "wb") as fh:
+        write_po(fh, catalog)
+    catalogues.drop_unusable_guesses(path, "fr")
+    with open(path, "rb") as fh:
+        result = read_po(fh, locale="fr")
+    assert result.get("Sent to %(number)s").string == "" and not result.get("Sent to %(number)s").fuzzy
+    assert set(result.get("%(num)d file").string) == {""}
+    kept = result.get("Between %(low)s and %(high)s")  # a usable hint stays, still fuzzy
+    assert kept.string == "Entre %(low)s et %(high)s" and kept.fuzzy
+    assert list(result.check()) == []  # what pybabel compile would refuse
+    with open(tmp_path / "messages.mo", "wb") as fh:
+        write_mo(fh, result)
