@@ -1,6 +1,6 @@
 """How a debtor proves who they are: knowledge step, proof of possession, sessions."""
 
-from flask import Flask, flash, redirect, url_for
+from flask import Flask, flash, g, redirect, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
     from portal.auth.identity import DebtorIdentity
     from portal.auth.sessions import ServerSessionInterface
     from portal.auth.views import bp
+    from portal.cases.models import Debtor
 
     app.session_interface = ServerSessionInterface()
     login_manager.init_app(app)
@@ -27,8 +28,15 @@ def init_app(app: Flask) -> None:
         if user_id.startswith(STAFF_ID_PREFIX):
             return load_staff(user_id)
         identity = DebtorIdentity.from_id(user_id)
-        if identity is None or db.session.scalar(identity.cases().limit(1)) is None:
+        if identity is None:
             return None
+        # One query answers both "may this debtor still sign in?" and "which language?".
+        found = db.session.execute(
+            select(Debtor.language).where(Debtor.id == identity.debtor_id, identity.cases().exists())
+        ).first()
+        if found is None:
+            return None
+        g.debtor_language = found.language  # read by portal.debtor.remember_debtor_language
         return identity
 
     @login_manager.unauthorized_handler

@@ -18,7 +18,9 @@ def remember_debtor_language() -> None:
     """Set `g.debtor_language` for `portal.i18n.select_locale` (after the switcher's choice)."""
     from portal.cases.models import Debtor
 
-    if request.endpoint != "static" and current_user.is_authenticated and not current_user.is_staff:
+    if request.endpoint == "static" or not current_user.is_authenticated or current_user.is_staff:
+        return
+    if "debtor_language" not in g:  # the user loader usually read it already, in the same query
         g.debtor_language = db.session.scalar(
             db.select(Debtor.language).where(Debtor.id == current_user.debtor_id)
         )
