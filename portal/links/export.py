@@ -1,5 +1,7 @@
 """Bulk export of reminder links: one URL per open case of a creditor, for a mail merge.
 
+Cases paused by a dispute or by a pause the debtor asked for get no reminder, so no link.
+
 Cases are read in keyset-paginated chunks. For each chunk the token hashes are
 inserted in one statement (COPY on PostgreSQL, executemany elsewhere) and committed
 before any of that chunk's URLs is written to the CSV: a URL in the file always has
@@ -21,11 +23,12 @@ from flask import current_app
 from sqlalchemy import Connection, func, select
 
 from portal.cases.models import Case, CaseExport, CaseStatus
-from portal.clock import utcnow
+from portal.clock import today, utcnow
 from portal.creditors.models import Creditor
 from portal.extensions import db
 from portal.links.models import ReminderLink
 from portal.links.services import TOKEN_BYTES, expiry
+from portal.support.pauses import collection_paused
 
 #: Cases per transaction. Each commit rewrites the pages of the random-keyed token_hash index
 #: it touched, so fewer, larger chunks export faster; 100k rows stay well within memory.
@@ -48,11 +51,12 @@ class ExportResult:
 
 
 def _open_cases(creditor_id: int):
-    """Open cases of one creditor, as (id, reference), in id order."""
+    """Open cases of one creditor, as (id, reference), in id order; paused ones (dispute, hardship) left out."""
     return (
         select(Case.id, Case.reference)
         .join(CaseExport, CaseExport.id == Case.current_export_id)
-        .where(Case.creditor_id == creditor_id, CaseExport.status == CaseStatus.open)
+        .where(Case.creditor_id == creditor_id, CaseExport.status == CaseStatus.open,
+               ~collection_paused(Case.id, today()))  # no reminder while a dispute or pause holds the case
         .order_by(Case.id)
     )
 

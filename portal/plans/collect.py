@@ -17,7 +17,6 @@ from sqlalchemy import and_, exists, or_, select, update
 
 from portal.cases.balance import case_breakdown
 from portal.clock import utcnow
-from portal.disputes.services import pausing
 from portal.extensions import db
 from portal.ledger.outbox import record_event
 from portal.money import Money
@@ -29,6 +28,7 @@ from portal.plans.models import (
 )
 from portal.plans.offers import due_dates
 from portal.plans.rules import MissAction
+from portal.support.pauses import collection_paused
 
 log = logging.getLogger("portal.plans")
 I = InstalmentState  # noqa: E741
@@ -47,9 +47,10 @@ class Report:
     skipped: int = 0
 
 
-def _active_plan():
-    """SQL: the instalment's plan is active and no dispute pauses its case."""
-    return exists().where(Plan.id == Instalment.plan_id, Plan.state == PlanState.active, ~pausing(Plan.case_id))
+def _active_plan(as_of: date):
+    """SQL: the instalment's plan is active and no dispute or requested pause holds its case on `as_of`."""
+    return exists().where(Plan.id == Instalment.plan_id, Plan.state == PlanState.active,
+                          ~collection_paused(Plan.case_id, as_of))
 
 
 def _chargeable(as_of: date):
@@ -68,7 +69,7 @@ def collect(as_of: date) -> Report:
                                .join(Instalment, Instalment.id == PlanPayment.instalment_id)
                                .where(Instalment.state == I.due, Payment.state == PaymentState.pending,
                                       PlanPayment.attempt > 0)).all()
-    ids = db.session.scalars(select(Instalment.id).where(_chargeable(as_of), _active_plan())
+    ids = db.session.scalars(select(Instalment.id).where(_chargeable(as_of), _active_plan(as_of))
                              .order_by(Instalment.due_date, Instalment.id)).all()
     db.session.commit()
     for payment_id in stuck:
@@ -86,7 +87,7 @@ def collect(as_of: date) -> Report:
 def _claim(instalment_id: int, as_of: date) -> int | None:
     """Take the instalment for this run and record the attempt's payment row; committed. None if taken."""
     claimed = db.session.execute(
-        update(Instalment).where(Instalment.id == instalment_id, _chargeable(as_of), _active_plan())
+        update(Instalment).where(Instalment.id == instalment_id, _chargeable(as_of), _active_plan(as_of))
         .values(state=I.due, attempts=Instalment.attempts + 1)
         .returning(Instalment.attempts, Instalment.state),
         execution_options={"synchronize_session": False},
@@ -209,7 +210,7 @@ def _remind(as_of: date) -> int:
     ids = db.session.scalars(
         select(Instalment.id).where(Instalment.state == I.scheduled, Instalment.reminded_at.is_(None),
                                     Instalment.due_date > as_of,
-                                    Instalment.due_date <= as_of + timedelta(days=REMIND_DAYS), _active_plan())
+                                    Instalment.due_date <= as_of + timedelta(days=REMIND_DAYS), _active_plan(as_of))
     ).all()
     sent = 0
     for instalment_id in ids:

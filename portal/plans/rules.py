@@ -68,6 +68,8 @@ class Rules:
     date_moves_allowed: int = 1
     near_percent: int = 25
     decision_days: int = 3
+    #: Longest pause in collection a debtor in difficulty may ask for, in days (0: none offered).
+    pause_max_days: int = 0
 
     def max_instalments(self, balance_minor: int, risk_score: int | None) -> int:
         """The most instalments this balance (and risk) allows; 0 if no band covers it."""
@@ -155,4 +157,5 @@ def parse(data: Any) -> Rules:
         date_moves_allowed=_int(data, "date_moves_allowed", 0, 12, 1),
         near_percent=_int(data, "near_percent", 0, 100, 25),
         decision_days=_int(data, "decision_days", 1, 30, 3),
+        pause_max_days=_int(data, "pause_max_days", 0, 180, 0),
     )

@@ -27,6 +27,8 @@ ERASE: dict[str, str | dict[str, object]] = {
     "one_time_codes": DELETE,
     "reminder_links": DELETE,
     "plans": {"reason": None, "budget": None, "support_needs": None, "decision_note": None},
+    "case_pauses": DELETE,  # a pause asked in hardship says something about the person
+    "support_needs": DELETE,  # shared with consent, for as long as the case is handled
 }
 
 #: Tables erasure keeps whole, and why: the ledger's facts (amounts, references, sequences).

@@ -1,9 +1,9 @@
-"""The support-needs form: the debtor's words and their explicit consent."""
+"""The hardship forms: support needs (the debtor's words and explicit consent) and a pause."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms import BooleanField, IntegerField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from portal.support.services import DETAILS_MAX
 
@@ -20,3 +20,11 @@ class SupportForm(FlaskForm):
 
 class EraseForm(FlaskForm):
     """The "forget what I shared" button: CSRF only."""
+
+
+class PauseForm(FlaskForm):
+    """Ask for a pause in collection; the upper bound (the days left) is checked by the service."""
+
+    days = IntegerField(_l("For how many days?"), validators=[
+        InputRequired(message=_l("Enter a number of days.")),
+        NumberRange(min=1, message=_l("Enter at least 1 day."))])

@@ -38,3 +38,26 @@ def test_the_sqlite_cache_setting_is_put_back_on_the_connection(ctx):
         with exporter._large_sqlite_cache(connection):
             assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -exporter.SQLITE_CACHE_KIB
         assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == before
+
+
+def test_disputed_and_paused_cases_get_no_reminder_link(ctx, tmp_path, monkeypatch):
+    from datetime import timedelta
+
+    from portal.clock import today
+    from portal.disputes.models import Dispute, DisputeReason
+    from portal.support.models import CasePause
+
+    open_, disputed, paused = (factories.case(f"AK-2026-00080{i}") for i in range(3))
+    db.session.add(Dispute(case_id=disputed.id, reason=DisputeReason.not_mine, message="Not my contract."))
+    db.session.add(CasePause(case_id=paused.id, starts_on=today(), ends_on=today() + timedelta(days=14), days=14))
+    db.session.commit()
+    creditor = exporter.find_creditor("ACME-FR")
+
+    result = exporter.export_links(creditor, tmp_path / "out.csv")
+    assert result.rows == 1 == exporter.count_open_cases(creditor)
+    assert (tmp_path / "out.csv").read_text().splitlines()[1].startswith("AK-2026-000800,")
+
+    monkeypatch.setattr(exporter, "today", lambda: today() + timedelta(days=14))  # the pause has ended
+    result = exporter.export_links(creditor, tmp_path / "later.csv")
+    assert sorted(line.split(",")[0] for line in (tmp_path / "later.csv").read_text().splitlines()[1:]) == \
+        ["AK-2026-000800", "AK-2026-000802"]
