@@ -102,6 +102,10 @@ class Config:
         self.STRIPE_API_BASE = _env("STRIPE_API_BASE", STRIPE_EMULATOR_BASE)
         self.STRIPE_SECRET_KEY = _env("STRIPE_SECRET_KEY", "sk_test_emulator")
         self.STRIPE_WEBHOOK_SECRET = _env("STRIPE_WEBHOOK_SECRET", "whsec_emulator")
+        #: How many reverse proxies (TLS terminator, load balancer) stand in front of the app.
+        #: Their X-Forwarded-For/-Proto/-Host are trusted that many hops deep, so per-IP limits
+        #: see the debtor's address and not the proxy's. 0 (development) trusts none.
+        self.TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
         self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
         #: `flask ledger status` warns when the oldest undelivered event is older than this.
         self.LEDGER_LAG_WARNING_SECONDS = _int("LEDGER_LAG_WARNING_SECONDS", 900)

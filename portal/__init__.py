@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config
 
@@ -16,6 +17,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     config.check()
     app.config.from_mapping(config.as_dict())
     Path(app.config["PORTAL_VAR_DIR"]).mkdir(parents=True, exist_ok=True)
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from portal import extensions, i18n, models, security_headers
     from portal.extensions import csrf, db, migrate

@@ -67,3 +67,39 @@ def test_bad_integer_setting_names_the_variable(monkeypatch):
     monkeypatch.setenv("SESSION_IDLE_SECONDS", "fifteen")
     with pytest.raises(RuntimeError, match="SESSION_IDLE_SECONDS"):
         Config()
+
+
+def test_trusted_proxy_headers_give_the_debtors_address(monkeypatch):
+    from flask import request
+
+    from portal import create_app
+
+    monkeypatch.setenv("TRUSTED_PROXIES", "1")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+    @app.get("/_test/ip")
+    def _ip():
+        return f"{request.remote_addr} {request.scheme}"
+
+    seen = app.test_client().get(
+        "/_test/ip", headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"},
+        environ_base={"REMOTE_ADDR": "10.0.0.2"},
+    )
+    assert seen.get_data(as_text=True) == "203.0.113.7 https"
+
+
+def test_without_trusted_proxies_forwarded_headers_are_ignored(monkeypatch):
+    from flask import request
+
+    from portal import create_app
+
+    monkeypatch.delenv("TRUSTED_PROXIES", raising=False)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+    @app.get("/_test/ip")
+    def _ip():
+        return request.remote_addr
+
+    seen = app.test_client().get("/_test/ip", headers={"X-Forwarded-For": "203.0.113.7"},
+                                 environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    assert seen.get_data(as_text=True) == "10.0.0.2"
