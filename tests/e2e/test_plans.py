@@ -120,7 +120,7 @@ def test_a_proposal_an_agent_approves_in_another_browser(page, new_page, check, 
     with agent.expect_navigation():
         agent.get_by_role("link", name=plan_case.reference).click()
     check(agent, "agent plan proposal")
-    assert agent.get_by_text("Reduced hours at work").is_visible()
+    assert agent.get_by_text("Reduced hours at work").is_visible(), agent.locator("main").inner_text()
     submit(agent, "Approve as proposed")
     check(agent, "agent plan approved")
     agent.goto(f"{live.url}/agent/cases/{plan_case.reference}")
