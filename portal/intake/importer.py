@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import json
 import multiprocessing
-import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from operator import itemgetter
@@ -197,12 +196,14 @@ def import_file(
     batch_size: int = BATCH_SIZE,
     on_rejection: Callable[[Rejection], None] | None = None,
     on_progress: Callable[[Progress], None] | None = None,
-    parallel: bool | None = None,
+    parallel: bool = False,
 ) -> Counts:
     """Import a CSV or JSON Lines export file, committing batch by batch; returns the counts.
 
-    `parallel` (default: when there is more than one CPU) reads and validates the file in
-    a child process while this one writes the previous batch to the database."""
+    `parallel` reads and validates the file in a child process while this one writes the
+    previous batch. Off by default: on the shared two-core machine it was measured slower
+    (50,000 cases on SQLite: 17.3 s against 7.1 s; re-import 12.1 s against 4.6 s), since
+    unpickling a batch in the writer costs about what parsing and checking it does."""
     path = Path(path)
     fmt = fmt or detect_format(path)
     if fmt not in FORMATS:
@@ -219,8 +220,6 @@ def import_file(
         if on_progress:
             on_progress(Progress(counts.total, position, total))
 
-    if parallel is None:
-        parallel = (os.cpu_count() or 1) > 1
     batches = _child_batches(path, fmt, batch_size) if parallel else _file_batches(path, fmt, batch_size)
     return apply_batches(batches, on_rejection=on_rejection, on_batch=report)
 
