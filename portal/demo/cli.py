@@ -6,7 +6,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from portal.creditors.models import Creditor
-from portal.demo.records import KNOWLEDGE_ONLY_CREDITORS, demo_records
+from portal.agent.accounts import provisioning_uri
+from portal.demo.records import KNOWLEDGE_ONLY_CREDITORS, NOTES, demo_records
+from portal.demo.staff import DEMO_TOTP_SECRET, ensure_policies, ensure_staff
 from portal.extensions import db
 from portal.intake.generate import generate_records
 from portal.intake.importer import import_records
@@ -40,6 +42,11 @@ def load(generated: int):
         factor = f"date of birth {birth}" if birth else f"postcode {record['debtor_postcode']}"
         contact = record.get("debtor_email") or record.get("debtor_phone") or "none (knowledge step only)"
         rows.append((record["case_reference"], record["debtor_name"], factor, contact, url))
+    policies = ensure_policies()
+    # Fixed, printed passwords are for a developer's machine only.
+    staff = ensure_staff() if current_app.config["PORTAL_ENV"] != "production" else None
+    staff_lines = [(demo, account.email, provisioning_uri(account) if account.totp_secret else None)
+                   for demo, account, _created in staff or ()]
     db.session.commit()
     summary = ", ".join(f"{n} {name}" for name, n in counts.as_dict().items() if n)
     click.echo(f"Demo cases: {summary}. Generated cases: {filler_counts.total}.")
@@ -47,4 +54,16 @@ def load(generated: int):
     click.echo(f"\nOpen {config['PORTAL_BASE_URL']} (or a link below) and sign in with a reference and its factor.")
     click.echo(f"One-time codes land in {config['MAIL_URL']} (e-mail) and {config['SMS_URL']} (SMS).\n")
     for reference, name, factor, contact, url in rows:
-        click.echo(f"  {reference}  {name}\n    factor:  {factor}\n    code to: {contact}\n    link:    {url}\n")
+        click.echo(f"  {reference}  {name}\n    factor:  {factor}\n    code to: {contact}\n    link:    {url}")
+        click.echo(f"    try:     {NOTES[reference]}\n" if reference in NOTES else "")
+    click.echo(f"Instalment policies: {', '.join(policies) if policies else 'unchanged'}.")
+    if staff is None:
+        click.echo("Demo staff accounts are not created in production: use `flask agents create`.")
+        return
+    click.echo(f"\nBack office: {config['PORTAL_BASE_URL']}/agent/ (demo accounts, development only)")
+    for demo, email, uri in staff_lines:
+        click.echo(f"  {demo.role.value:<10}  {email}\n    password: {demo.password}")
+        if uri:
+            click.echo(f"    TOTP:     secret {DEMO_TOTP_SECRET} (add it to an authenticator app, or:"
+                       f" .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{DEMO_TOTP_SECRET}').now())\")"
+                       f"\n    otpauth:  {uri}")

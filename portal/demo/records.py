@@ -2,6 +2,11 @@
 
 #: Creditors of the demo cases that sign in on the knowledge step alone (no e-mail or phone).
 KNOWLEDGE_ONLY_CREDITORS = ("DEMO-NL",)
+#: What to try on a demo case, printed under it.
+NOTES = {
+    "DEMO-IE-0001": "plans: choose an offer and pay the first instalment with card 4242 4242 4242 4242",
+    "DEMO-IE-0002": "plans: propose EUR 40 a month (outside the creditor's policy): it waits for an agent at /agent",
+}
 
 
 def demo_records() -> list[dict[str, str]]:
@@ -39,6 +44,17 @@ def demo_records() -> list[dict[str, str]]:
             "principal_minor": "125000", "interest_minor": "6250", "fees_minor": "2500",
             "costs_minor": "9500", "invoice_number": "EHI-0099213", "invoice_date": "2026-03-01",
             "due_date": "2026-03-31", "risk_score": "60",
+        },
+        {  # owes more than a small budget allows: a proposal of EUR 40 a month goes to an agent's queue
+            **common, "case_reference": "DEMO-IE-0002", "creditor_id": "DEMO-IE",
+            "creditor_name": "Emerald Home Insurance DAC", "debtor_id": "DEMO-D-0005",
+            "debtor_type": "person", "debtor_name": "Ciarán Byrne",
+            "debtor_email": "ciaran.byrne@example.ie", "debtor_phone": "+353871234567",
+            "debtor_birth_date": "1988-05-09", "debtor_postcode": "T12 X70A",
+            "debtor_country": "IE", "debtor_language": "en", "currency": "EUR",
+            "principal_minor": "210000", "interest_minor": "8400", "fees_minor": "2500",
+            "costs_minor": "9500", "invoice_number": "EHI-0101877", "invoice_date": "2026-02-14",
+            "due_date": "2026-03-16", "risk_score": "45",
         },
         {  # a Swedish company: no birth date, so the postcode is the factor
             **common, "case_reference": "DEMO-SE-0001", "creditor_id": "DEMO-SE",
