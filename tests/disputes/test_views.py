@@ -103,6 +103,7 @@ def test_an_agent_does_not_uphold_and_the_debtor_reads_why(app, debtor, agent, m
     assert debtor.reference in mail["Subject"]
     mine = debtor.client.get(f"/cases/{debtor.reference}/dispute").get_data(as_text=True)
     assert "Not upheld" in mine and answer in mine and "Send my dispute" in mine
+    assert mine.count("<h1") == 1  # the form to dispute again is a section under the answer
     assert debtor.reference not in agent.get("/agent/disputes").get_data(as_text=True)
     again = agent.post(path, data={"csrf_token": token(agent, f"/agent/disputes/{dispute_id}"),
                                    "decision": "upheld", "outcome": "close"})
