@@ -4,6 +4,9 @@
 KNOWLEDGE_ONLY_CREDITORS = ("DEMO-NL",)
 #: What to try on a demo case, printed under it.
 NOTES = {
+    "DEMO-FR-0001": "hardship: \"I can't pay right now\" offers a pause in collection of up to 30 days",
+    "DEMO-FR-0002": "disputes: \"I dispute this debt\" with portal/demo/evidence-bank-transfer.pdf attached;"
+                    " an agent decides it at /agent/disputes and Marie reads the answer on the case",
     "DEMO-IE-0001": "plans: choose an offer and pay the first instalment with card 4242 4242 4242 4242",
     "DEMO-IE-0002": "plans: propose EUR 40 a month (outside the creditor's policy): it waits for an agent at /agent",
 }

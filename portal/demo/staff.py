@@ -45,7 +45,7 @@ BASE_POLICY = {
     "missed_tolerated": 1, "retry_days": [3, 7], "date_moves_allowed": 1, "decision_days": 3,
 }
 POLICIES = {
-    "DEMO-FR": BASE_POLICY,
+    "DEMO-FR": {**BASE_POLICY, "pause_max_days": 30},  # the hardship page offers a pause
     "DEMO-FR-TEL": BASE_POLICY,
     "DEMO-SE": {**BASE_POLICY, "min_instalment_minor": 50000},
     "DEMO-NL": BASE_POLICY,
