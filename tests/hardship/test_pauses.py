@@ -57,6 +57,7 @@ def test_a_pause_within_the_allowance_is_kept_audited_and_shown_to_agents(app, p
     assert _pauses(app) == [(today(), today() + timedelta(days=20), 20)]
     page = plan_debtor.client.get(response.location).get_data(as_text=True)
     assert "paused on this case" in page and "/hardship/pause" not in page
+    assert f'<time datetime="{(today() + timedelta(days=20)).isoformat()}">' in page  # not escaped
     again = _ask(plan_debtor, "5")
     assert again.status_code == 400 and "already paused" in again.get_data(as_text=True)
     assert len(_pauses(app)) == 1
