@@ -120,10 +120,15 @@ def offers(balance: Money, rules: Rules, risk_score: int | None, today: date, mi
     if balance.minor <= 0:
         return []
     most = rules.max_instalments(balance.minor, risk_score)
+    floor = max(rules.min_instalment_minor, minimum.minor)
     feasible: list[Offer] = []
     for frequency in rules.frequencies:
         for count in range(2, most + 1):
             offer = schedule(balance, rules, frequency, count, today)
+            # Our own offers meet the minimum with every instalment; only a debtor's proposal may
+            # end on a smaller remainder.
+            if offer.amounts[-1].minor < floor:
+                continue
             if not violations(offer, balance, rules, risk_score, today, minimum):
                 feasible.append(offer)
     if not feasible:
