@@ -21,7 +21,7 @@ from portal.extensions import db
 from portal.ledger.outbox import record_event
 from portal.money import Money
 from portal.payments import fulfil, gateway
-from portal.payments.models import Payment, PaymentEvent, PaymentKind, PaymentState
+from portal.payments.models import Payment, PaymentEvent, PaymentKind, PaymentState, StaleState
 from portal.plans import mail
 from portal.plans.models import (
     OPEN, Instalment, InstalmentState, Plan, PlanEvent, PlanPayment, PlanState,
@@ -135,13 +135,22 @@ def _charge(payment_id: int, as_of: date, report: Report) -> None:
         db.session.rollback()
         log.warning("instalment %s/%s: Stripe unreachable (%s); the next run resumes it", plan.id, number, exc)
         return
-    db.session.rollback()
-    locked = fulfil.lock(payment_id)
+    label = f"{plan.id}/{number}"
+    for _try in range(2):
+        db.session.rollback()
+        locked = fulfil.lock(payment_id)
+        try:
+            if intent.get("status") == "succeeded":
+                fulfil.confirm(locked, intent, "collect")
+            else:  # processing (a SEPA debit): the webhook confirms it later
+                fulfil.apply_intent(locked, intent, "collect")
+        except StaleState:
+            # Stripe's webhook confirmed it between our read and our update (SQLite has no row lock):
+            # read again; the payment is now paid and confirming it once more records nothing.
+            continue
+        break
     if intent.get("status") == "succeeded":
-        fulfil.confirm(locked, intent, "collect")
-        report.charged.append(f"{plan.id}/{number}")
-    else:  # processing (a SEPA debit): the webhook confirms it later
-        fulfil.apply_intent(locked, intent, "collect")
+        report.charged.append(label)
     db.session.commit()
 
 

@@ -68,3 +68,34 @@ def test_policies_import_names_the_wrong_field_and_imports_nothing(app, runner, 
     good.write_text('{"ACME-FR": {"bands": [{"up_to_minor": null, "max_instalments": 3}]}}')
     assert "ACME-FR v1" in runner.invoke(args=["policies", "import", str(good)]).output
     assert "ACME-FR v2" in runner.invoke(args=["policies", "import", str(good)]).output
+
+
+def test_a_webhook_confirming_the_charge_mid_run_is_not_a_crash(app, plan_debtor, emulator, monkeypatch):
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            pytest.skip("on PostgreSQL the payment's row lock makes the webhook wait for the run")
+    from portal.payments import fulfil
+    from portal.plans import collect as collect_module
+
+    _agree(app, plan_debtor, emulator)
+    second_due = _plan(app)[1][1][3]
+    real_lock, raced = fulfil.lock, []
+
+    def lock_then_webhook(payment_id):
+        payment = real_lock(payment_id)
+        if not raced:  # Stripe's webhook confirms it (its own transaction) right after the run read the row
+            raced.append(payment_id)
+            with app.app_context():
+                intent = emulator.store.all("payment_intent")[0]
+                fulfil.confirm(real_lock(payment_id), intent, "webhook:payment_intent.succeeded")
+                db.session.commit()
+        return payment
+
+    monkeypatch.setattr(collect_module.fulfil, "lock", lock_then_webhook)
+    with app.app_context():
+        report = collect(second_due)
+    assert raced and report.charged == [f"{_id(app)}/2"]
+    assert [s for _n, s, _a, _d in _plan(app)[1]] == ["paid", "paid", "scheduled", "scheduled"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Payment)
+                                 .where(Payment.state == PaymentState.succeeded)) == 2
