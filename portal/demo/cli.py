@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from portal.creditors.models import Creditor
 from portal.agent.accounts import provisioning_uri
-from portal.demo.records import KNOWLEDGE_ONLY_CREDITORS, NOTES, demo_records
+from portal.demo.records import KNOWLEDGE_ONLY_CREDITORS, SETTLEMENT_CREDITORS, NOTES, demo_records
 from portal.demo.staff import DEMO_TOTP_SECRET, ensure_policies, ensure_staff
 from portal.extensions import db
 from portal.intake.generate import generate_records
@@ -31,6 +31,12 @@ def load(generated: int):
     filler_counts = import_records(filler)
     for creditor in db.session.scalars(select(Creditor).where(Creditor.external_id.in_(KNOWLEDGE_ONLY_CREDITORS))):
         creditor.allow_knowledge_only = True
+    for creditor in db.session.scalars(select(Creditor).where(Creditor.external_id.in_(SETTLEMENT_CREDITORS))):
+        # Pay the principal and fees within 30 days and the interest and collection costs are
+        # written off: paying it gives a settlement letter whose code can be checked at /verify.
+        creditor.settlement_days = 30
+        creditor.settlement_waive_interest = True
+        creditor.settlement_waive_costs = True
     rows = []
     for record in records:
         try:

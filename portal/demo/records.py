@@ -2,6 +2,8 @@
 
 #: Creditors of the demo cases that sign in on the knowledge step alone (no e-mail or phone).
 KNOWLEDGE_ONLY_CREDITORS = ("DEMO-NL",)
+#: Creditors of the demo cases with a settlement offer (DEMO-SE-0001).
+SETTLEMENT_CREDITORS = ("DEMO-SE",)
 #: What to try on a demo case, printed under it.
 NOTES = {
     "DEMO-FR-0001": "hardship: \"I can't pay right now\" offers a pause in collection of up to 30 days",
@@ -9,6 +11,8 @@ NOTES = {
                     " an agent decides it at /agent/disputes and Marie reads the answer on the case",
     "DEMO-IE-0001": "plans: choose an offer and pay the first instalment with card 4242 4242 4242 4242",
     "DEMO-IE-0002": "plans: propose EUR 40 a month (outside the creditor's policy): it waits for an agent at /agent",
+    "DEMO-SE-0001": "settlement: pay the settlement offer, then download the settlement letter and check"
+                    " its code at /verify",
 }
 
 

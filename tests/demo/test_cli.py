@@ -31,6 +31,7 @@ def test_demo_load_is_idempotent_and_prints_working_links(app, runner):
         assert all(resolve(t) is not None for t in tokens)
         assert db.session.scalar(select(func.count()).select_from(Case)) >= 57
         assert db.session.scalar(select(Creditor.allow_knowledge_only).where(Creditor.external_id == "DEMO-NL"))
+        assert db.session.scalar(select(Creditor.settlement_days).where(Creditor.external_id == "DEMO-SE")) == 30
     for reference in ("DEMO-FR-0001", "DEMO-SE-0001", "DEMO-IS-0001", "DEMO-IE-0002"):
         assert reference in second.output
     assert "date of birth 1985-03-14" in second.output
