@@ -29,6 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.auth.models import VerificationThrottle
 from portal.cases.models import Case, CaseExport, CaseStatus, Debtor
+from portal.cases.references import normalise_reference
 from portal.clock import utcnow
 from portal.creditors.models import Creditor
 from portal.extensions import db
@@ -63,11 +64,6 @@ class KnowledgeResult:
     reason: str | None = None
     #: This failure reached the limit and closed the knowledge step for the reference.
     locked_now: bool = False
-
-
-def normalise_reference(raw: str) -> str:
-    """Upper case with all whitespace removed, as `cases.reference` is stored."""
-    return re.sub(r"\s+", "", raw or "").upper()
 
 
 def throttle_key(reference: str) -> str:

@@ -23,6 +23,7 @@ from typing import Any, Mapping
 
 from babel import Locale
 
+from portal.cases.references import normalise_reference as normalise_reference_text
 from portal.clock import utcnow
 from portal.money import MAX_MINOR, is_currency
 
@@ -84,7 +85,7 @@ class Checked:
 
 def normalise_reference(raw: str) -> str | None:
     """The reference as stored (spaces removed, upper case), or None if it is malformed."""
-    ref = "".join(str(raw).split()).upper()
+    ref = normalise_reference_text(str(raw))
     return ref if _REFERENCE.fullmatch(ref) else None
 
 

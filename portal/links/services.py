@@ -8,7 +8,6 @@ up, so no comparison ever runs over the secret itself.
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -17,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.cases.models import Case, CaseExport, CaseStatus
+from portal.cases.references import normalise_reference
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.links.models import ReminderLink
@@ -26,7 +26,6 @@ TOKEN_BYTES = 32
 #: Longest token we bother hashing; anything longer cannot be one of ours.
 MAX_TOKEN_LENGTH = 128
 
-_REFERENCE_SPACES = re.compile(r"\s+")
 
 
 class CaseNotFound(LookupError):
@@ -59,11 +58,6 @@ def url_for_token(token: str) -> str:
 def expiry(issued_at: datetime, ttl_days: int) -> datetime:
     """When a link issued at `issued_at` stops working: `ttl_days` later, to the second."""
     return issued_at.replace(microsecond=0) + timedelta(days=ttl_days)
-
-
-def normalise_reference(raw: str) -> str:
-    """Upper case, whitespace removed: the way intake stores references."""
-    return _REFERENCE_SPACES.sub("", raw).upper()
 
 
 def find_open_case(reference: str) -> Case:
