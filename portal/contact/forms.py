@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import Email, InputRequired, Length, Optional, Regexp, ValidationError
 
+from portal.countries import country_names
 from portal.notifications.messages import E164
 
 #: What people type between the digits of a phone number.
@@ -24,9 +25,7 @@ def phone_digits(raw: str | None) -> str:
 
 def country_choices() -> list[tuple[str, str]]:
     """Every country, named in the page's language, sorted by that name."""
-    names = get_locale().territories
-    return sorted(((code, name) for code, name in names.items() if len(code) == 2 and code.isalpha()),
-                  key=lambda item: item[1])
+    return list(country_names(str(get_locale() or "en")))
 
 
 class EmailForm(FlaskForm):

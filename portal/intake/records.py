@@ -21,10 +21,9 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any, Mapping
 
-from babel import Locale
-
 from portal.cases.references import normalise_reference as normalise_reference_text
 from portal.clock import utcnow
+from portal.countries import COUNTRIES
 from portal.money import MAX_MINOR, is_currency
 
 #: Every field of the contract, in the contract's order.
@@ -47,10 +46,6 @@ TEXT_LIMITS = {
 }
 STATUSES = frozenset({"open", "on_hold", "closed"})
 DEBTOR_TYPES = frozenset({"person", "business"})
-#: ISO 3166-1 alpha-2 codes known to CLDR, without its grouping codes (EU, UN, ...).
-COUNTRIES = frozenset(
-    code for code in Locale("en").territories if len(code) == 2 and code.isalpha()
-) - {"EU", "EZ", "UN", "QO", "ZZ"}
 #: Exports stamped further ahead than this are refused: a wrong clock would otherwise
 #: make every later, genuine export of the case look stale.
 MAX_CLOCK_SKEW = timedelta(days=1)
