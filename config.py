@@ -15,6 +15,8 @@ DEV_SECRET = "dev-secret-not-for-production"
 STRIPE_API = "https://api.stripe.com"
 #: Where the project's own Stripe emulator answers in the local run.
 STRIPE_EMULATOR_BASE = "http://127.0.0.1:12111"
+#: The languages of the agency's markets, each with a complete catalogue in translations/.
+LANGUAGES = ("en", "fr", "de", "nl", "sv", "nb", "da", "fi", "es", "it", "pl", "cs")
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -93,7 +95,7 @@ class Config:
         self.BABEL_DEFAULT_LOCALE = "en"
         self.BABEL_TRANSLATION_DIRECTORIES = str(HERE / "translations")
         #: Languages offered in the switcher (each has a catalogue in translations/).
-        self.PORTAL_LANGUAGES = (_env("PORTAL_LANGUAGES", "en,fr") or "en").split(",")
+        self.PORTAL_LANGUAGES = (_env("PORTAL_LANGUAGES", ",".join(LANGUAGES)) or "en").split(",")
         #: Collection ledger: https://... in production; file:///path.jsonl appends events locally.
         self.LEDGER_URL = _env("LEDGER_URL", f"file://{var / 'ledger-events.jsonl'}")
         #: Shared secret for the Ledger-Signature HMAC.

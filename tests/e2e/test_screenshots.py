@@ -8,8 +8,9 @@ from tests.e2e import harness
 from tests.e2e.conftest import make_case
 from tests.e2e.journeys import fill_knowledge, submit
 
-#: Languages shot so far (a third joins when its catalogue exists).
-LANGUAGES = ["en", "fr"]
+#: Three languages for review: the source, a Romance and a Germanic one with long compounds
+#: (every language is also shot at 360 px by test_locales.py).
+LANGUAGES = ["en", "fr", "de"]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -89,3 +89,9 @@ def test_a_fuzzy_guess_with_other_placeholders_is_emptied_so_the_catalogue_still
     assert list(result.check()) == []  # what pybabel compile would refuse
     with open(tmp_path / "messages.mo", "wb") as fh:
         write_mo(fh, result)
+
+
+def test_every_catalogue_is_offered_by_default():
+    from config import LANGUAGES
+
+    assert set(LANGUAGES) == set(catalogues.catalogue_paths())
