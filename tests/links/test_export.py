@@ -61,3 +61,29 @@ def test_disputed_and_paused_cases_get_no_reminder_link(ctx, tmp_path, monkeypat
     result = exporter.export_links(creditor, tmp_path / "later.csv")
     assert sorted(line.split(",")[0] for line in (tmp_path / "later.csv").read_text().splitlines()[1:]) == \
         ["AK-2026-000800", "AK-2026-000802"]
+
+
+def test_tokens_are_256_bit_base64url_without_padding_and_never_repeat():
+    import base64
+    import re
+
+    tokens = exporter.new_tokens(2000)
+    assert len(set(tokens)) == 2000
+    for token in tokens:
+        assert re.fullmatch(rb"[A-Za-z0-9_-]{43}", token)
+        assert len(base64.urlsafe_b64decode(token + b"=")) == 32
+    assert len(set(b"".join(tokens))) == 64  # every base64url symbol turns up
+
+
+@pytest.mark.parametrize("base", ["https://portal.example/l/", 'https://portal.example/a,b"c/l/'])
+def test_rows_are_written_exactly_as_csv_writer_would(tmp_path, base):
+    import csv
+    import io
+
+    references = ["AK-2026-000001", "AK-2026-000002"]
+    tokens = exporter.new_tokens(2)
+    expected = io.StringIO()
+    csv.writer(expected).writerows((ref, base + tok.decode()) for ref, tok in zip(references, tokens))
+    with (tmp_path / "out.csv").open("w", newline="", encoding="utf-8") as fh:
+        exporter._write_rows(fh, csv.writer(fh), references, base, tokens)
+    assert (tmp_path / "out.csv").read_bytes() == expected.getvalue().encode()
