@@ -42,8 +42,8 @@ _COLUMNS = ("token_hash", "case_id", "created_at", "expires_at")
 #: PostgreSQL binary COPY: signature, flags, header extension length; the end marker.
 _PG_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
 _PG_TRAILER = struct.pack(">h", -1)
-#: A row: 4 fields; token_hash (64 bytes of hex text), case_id (int4); then the two timestamps.
-_PG_ROW = struct.Struct(">hi64sii")
+#: A row: 4 fields; token_hash (bytea, 32 bytes), case_id (int4); then the two timestamps.
+_PG_ROW = struct.Struct(">hi32sii")
 _PG_TIMES = struct.Struct(">iqiq")
 _PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -113,7 +113,7 @@ def export_links(creditor: Creditor, out: Path, *, chunk_size: int = CHUNK_SIZE,
                 last_id = chunk[-1][0]
                 tokens = new_tokens(len(chunk))
                 now = utcnow().replace(microsecond=0)
-                hashes = [hashlib.sha256(t).hexdigest() for t in tokens]
+                hashes = [hashlib.sha256(t).digest() for t in tokens]
                 _insert_hashes(connection, list(zip(hashes, [c[0] for c in chunk])), now, expiry(now, ttl_days))
             # Only now, with the chunk's hashes committed, do its URLs leave the process.
             _write_rows(fh, writer, [ref for _id, ref in chunk], base, tokens)
@@ -189,7 +189,7 @@ def _fetch(connection: Connection, query) -> list[tuple[int, str]]:
         cursor.close()
 
 
-def _insert_hashes(connection: Connection, links: list[tuple[str, int]], created, expires) -> None:
+def _insert_hashes(connection: Connection, links: list[tuple[bytes, int]], created, expires) -> None:
     """Insert (token_hash, case_id) pairs in the current transaction, the fastest way the database offers."""
     table = ReminderLink.__table__
     if connection.dialect.name == "postgresql":
@@ -202,7 +202,7 @@ def _insert_hashes(connection: Connection, links: list[tuple[str, int]], created
         with raw.cursor() as cur, cur.copy(sql) as copy:
             copy.write(_PG_HEADER)
             for start in range(0, len(links), 10_000):
-                copy.write(b"".join([pack(4, 64, token_hash.encode("ascii"), 4, case_id) + tail
+                copy.write(b"".join([pack(4, 32, token_hash, 4, case_id) + tail
                                      for token_hash, case_id in links[start:start + 10_000]]))
             copy.write(_PG_TRAILER)
         return

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, LargeBinary
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.clock import utcnow
@@ -16,8 +16,8 @@ class ReminderLink(db.Model):
     __tablename__ = "reminder_links"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: hex SHA-256 of the token in the URL.
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: SHA-256 of the token in the URL, the 32 bytes of the digest (half the index of hex text).
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Exact to the second; the creditor's `link_ttl_days` after creation.

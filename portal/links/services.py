@@ -45,9 +45,9 @@ def new_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
 
 
-def hash_token(token: str) -> str:
-    """The hex SHA-256 stored in place of the token."""
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+def hash_token(token: str) -> bytes:
+    """The SHA-256 (32 bytes) stored in place of the token."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
 
 
 def url_for_token(token: str) -> str:

@@ -34,7 +34,7 @@ def test_only_the_sha256_of_the_token_is_stored(ctx):
     token, link = services.issue(case)
     db.session.commit()
 
-    assert link.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert link.token_hash == hashlib.sha256(token.encode()).digest()
     rows = db.session.execute(text("SELECT * FROM reminder_links")).all()
     assert len(rows) == 1
     assert not any(token in str(value) for value in rows[0])
