@@ -194,7 +194,11 @@ def _allocate(conn, dialect: str, table: str, n: int) -> list[int]:
     if n == 0:
         return []
     if dialect == "postgresql":
-        query = f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %(n)s)"
+        # The sequence's name goes into the statement as a literal: passed as an expression
+        # it was looked up once per row, which cost ten times the nextval() calls themselves.
+        sequence = conn.exec_driver_sql(f"SELECT pg_get_serial_sequence('{table}', 'id')").scalar()
+        literal = "'" + sequence.replace("'", "''") + "'"
+        query = f"SELECT nextval({literal}::regclass) FROM generate_series(1, %(n)s)"
         return [row[0] for row in conn.exec_driver_sql(query, {"n": n})]
     top = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table}").scalar()
     return list(range(top + 1, top + n + 1))
