@@ -30,13 +30,12 @@ def init_app(app: Flask) -> None:
         identity = DebtorIdentity.from_id(user_id)
         if identity is None:
             return None
-        # One query answers both "may this debtor still sign in?" and "which language?".
-        found = db.session.execute(
-            select(Debtor.language).where(Debtor.id == identity.debtor_id, identity.cases().exists())
-        ).first()
-        if found is None:
+        # One query answers "may this debtor still sign in?" and loads the row the pages show
+        # (their language, name and contact details): later reads find it in the session's identity map.
+        debtor = db.session.scalar(select(Debtor).where(Debtor.id == identity.debtor_id, identity.cases().exists()))
+        if debtor is None:
             return None
-        g.debtor_language = found.language  # read by portal.debtor.remember_debtor_language
+        g.debtor_language = debtor.language  # read by portal.debtor.remember_debtor_language
         return identity
 
     @login_manager.unauthorized_handler

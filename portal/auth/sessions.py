@@ -3,10 +3,12 @@
 The cookie carries only a random id of 256 bits; the table keys rows by its SHA-256,
 so a copy of the database hands out no live session. Expiry is enforced here, on the
 server: `SESSION_IDLE_SECONDS` after the last request and `SESSION_ABSOLUTE_SECONDS`
-after the session began (sign-in starts a new one). All reads and writes use their
-own short connection, never the request's ORM session, so the request still commits
-exactly once. A request that stores nothing creates no row, and an unchanged session
-is written at most once a minute (to keep `last_seen_at` fresh).
+after the session began (sign-in starts a new one). Writes use their own short
+connection, never the request's ORM session, so the request still commits exactly once;
+the read at the start of a request uses the request's connection (a read commits
+nothing, and it saves a second pool checkout and pre-ping). A request that stores nothing
+creates no row, and an unchanged session is written at most once a minute (to keep
+`last_seen_at` fresh).
 """
 
 from __future__ import annotations
@@ -115,12 +117,12 @@ class ServerSessionInterface(SessionInterface):
             return ServerSession()
         now = utcnow()
         id_hash = hash_id(sid)
-        with db.engine.connect() as conn:
-            row = conn.execute(
-                select(sessions.c.data, sessions.c.created_at, sessions.c.last_seen_at).where(
-                    sessions.c.id_hash == id_hash
-                )
-            ).one_or_none()
+        # Read on the request's own connection: one pool checkout (and pre-ping) per request, not two.
+        row = db.session.connection().execute(
+            select(sessions.c.data, sessions.c.created_at, sessions.c.last_seen_at).where(
+                sessions.c.id_hash == id_hash
+            )
+        ).one_or_none()
         if row is not None and not _expired(app, row.created_at, row.last_seen_at, now):
             return ServerSession(_loads(row.data), sid, row.last_seen_at)
         session = ServerSession()

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.auth.identity import DebtorIdentity
-from portal.cases.balance import Breakdown, case_breakdown, case_breakdowns
+from portal.cases.balance import Breakdown, breakdown, case_breakdown, case_breakdowns
 from portal.cases.models import Case, CaseEntry, CaseExport, Debtor, EntryKind
 from portal.extensions import db
 from portal.money import Money
@@ -78,12 +78,22 @@ def debtor_details(identity: DebtorIdentity) -> Debtor | None:
     return db.session.get(Debtor, identity.debtor_id)
 
 
-def figures(case: Case) -> Breakdown:
-    """The breakdown of what is owed now (see `portal.cases.balance`)."""
-    return case_breakdown(case)
+def entries(case: Case) -> list[CaseEntry]:
+    """Every portal entry of the case, in ledger order (the figures and the history share them)."""
+    return list(db.session.scalars(
+        select(CaseEntry).where(CaseEntry.case_id == case.id).order_by(CaseEntry.sequence)
+    ))
 
 
-def history(case: Case) -> list[HistoryEvent]:
+def figures(case: Case, case_entries: list[CaseEntry] | None = None) -> Breakdown:
+    """The breakdown of what is owed now (see `portal.cases.balance`), from `case_entries` when given."""
+    if case_entries is None or case.export is None:
+        return case_breakdown(case)
+    applied = case.export.events_applied_through
+    return breakdown(case.export, [entry for entry in case_entries if entry.sequence > applied])
+
+
+def history(case: Case, case_entries: list[CaseEntry] | None = None) -> list[HistoryEvent]:
     """Invoice and due dates, the agency's statements and the portal's entries, newest first."""
     events: list[HistoryEvent] = []
     if case.export is not None:
@@ -94,7 +104,7 @@ def history(case: Case) -> list[HistoryEvent]:
     for export in db.session.scalars(select(CaseExport).where(CaseExport.case_id == case.id)):
         total = export.principal_minor + export.interest_minor + export.fees_minor + export.costs_minor
         events.append(HistoryEvent(EventKind.statement, export.exported_at, Money(total, export.currency)))
-    for entry in db.session.scalars(select(CaseEntry).where(CaseEntry.case_id == case.id)):
+    for entry in entries(case) if case_entries is None else case_entries:
         events.append(
             HistoryEvent(
                 EventKind(entry.kind.value), entry.occurred_at, Money(entry.amount_minor, entry.currency),

@@ -27,6 +27,7 @@ def case(reference: str):
     if found is None:
         abort(404)  # the same answer for someone else's, a closed and an unknown case
     debtor = services.debtor_details(current_user)
+    case_entries = services.entries(found)  # one query for both the figures and the history
     masked = not current_user.full
     details = {
         "name": services.mask_name(debtor.name) if masked else debtor.name,
@@ -37,8 +38,8 @@ def case(reference: str):
         "debtor/case.html",
         case=found,
         export=found.export,
-        figures=services.figures(found),
-        history=services.history(found),
+        figures=services.figures(found, case_entries),
+        history=services.history(found, case_entries),
         details=details,
         masked=masked,
         on_hold=found.export.status == CaseStatus.on_hold,
