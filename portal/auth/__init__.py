@@ -36,6 +36,7 @@ def init_app(app: Flask) -> None:
         if debtor is None:
             return None
         g.debtor_language = debtor.language  # read by portal.debtor.remember_debtor_language
+        identity.debtor = debtor
         return identity
 
     @login_manager.unauthorized_handler

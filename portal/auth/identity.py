@@ -26,6 +26,9 @@ class DebtorIdentity(UserMixin):
             raise ValueError(f"unknown assurance {assurance!r}")
         self.debtor_id = debtor_id
         self.assurance = assurance
+        #: The debtor's row once the user loader has read it; holding it keeps it in the ORM
+        #: session's (weak) identity map, so the pages' `session.get(Debtor, id)` needs no query.
+        self.debtor = None
 
     #: Templates and guards tell debtors from staff by this.
     is_staff = False

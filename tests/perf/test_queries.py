@@ -71,8 +71,8 @@ def test_what_you_owe_page_does_not_grow_with_its_history(app):
             url = f"/cases/{case.reference}"
         counts.append(page_queries(app, client, url))
     assert counts[0] == counts[1], counts
-    # Identity, language, case, creditor, export, debtor, figures, history: a small fixed set.
-    assert counts[1] <= 12, counts
+    # Session, debtor (identity, language, details), case with export and creditor, statements, entries.
+    assert counts[1] == 5, counts
 
 
 def test_cases_list_does_not_grow_with_the_number_of_cases(app):
