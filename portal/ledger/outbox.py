@@ -54,33 +54,40 @@ def envelope_json(event_id: str, type: str, occurred_at: datetime, case_referenc
     return json.dumps(envelope, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
-def next_sequence(case: Case) -> int:
-    """Take the case's next sequence number in the current transaction.
+def next_sequence(case: Case, count: int = 1) -> int:
+    """Take the case's next `count` sequence numbers in the current transaction; returns the first.
 
     The UPDATE ... RETURNING locks the case row on PostgreSQL (the database on SQLite)
-    until commit, so a concurrent writer waits and then gets the following number:
-    no gaps, no repeats, and a rollback gives the number back.
+    until commit, so a concurrent writer waits and then gets the following numbers:
+    no gaps, no repeats, and a rollback gives the numbers back.
     """
-    sequence = db.session.execute(
+    last = db.session.execute(
         update(Case)
         .where(Case.id == case.id)
-        .values(last_sequence=Case.last_sequence + 1)
+        .values(last_sequence=Case.last_sequence + count)
         .returning(Case.last_sequence),
         execution_options={"synchronize_session": False},
     ).scalar_one()
-    set_committed_value(case, "last_sequence", sequence)
-    return sequence
+    set_committed_value(case, "last_sequence", last)
+    return last - count + 1
 
 
-def record_event(case: Case, type: str, data: dict[str, Any], occurred_at: datetime | None = None) -> LedgerEvent:
-    """Validate and add one outbox event for `case`, with the next sequence; flushes only."""
+def record_event(case: Case, type: str, data: dict[str, Any], occurred_at: datetime | None = None,
+                 *, sequence: int | None = None, flush: bool = True) -> LedgerEvent:
+    """Validate and add one outbox event for `case`, with the next sequence; flushes only.
+
+    `sequence`: a number this transaction took with `next_sequence(case, count)` for several
+    facts at once (one UPDATE instead of one per event); `flush=False` leaves the flush to the
+    caller, so the rows of several facts go in one INSERT per table.
+    """
     validate(type, data)
     export = case.export
     currency = data.get("currency")
     if currency is not None and export is not None and currency != export.currency:
         raise InvalidEvent("data.currency", f"is {currency} but case {case.reference} is in {export.currency}")
     occurred_at = occurred_at or utcnow()
-    sequence = next_sequence(case)
+    if sequence is None:
+        sequence = next_sequence(case)
     event_id = str(uuid.uuid4())
     event = LedgerEvent(
         id=event_id,
@@ -97,7 +104,8 @@ def record_event(case: Case, type: str, data: dict[str, Any], occurred_at: datet
         # The case's first event creates its stream; only one transaction can get sequence 1.
         epoch = datetime(1970, 1, 1, tzinfo=UTC)
         db.session.add(LedgerStream(case_id=case.id, lease_until=epoch, retry_at=epoch))
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return event
 
 
@@ -110,8 +118,13 @@ def record_money_entry(
     *,
     description: str | None = None,
     occurred_at: datetime | None = None,
+    sequence: int | None = None,
+    flush: bool = True,
 ) -> tuple[CaseEntry, LedgerEvent]:
-    """Write a balance-moving `CaseEntry` and the event reporting it, under one sequence; flushes only."""
+    """Write a balance-moving `CaseEntry` and the event reporting it, under one sequence; flushes only.
+
+    `sequence` and `flush` as for `record_event`.
+    """
     expected_type, amount_field = ENTRY_EVENTS[kind]
     if event_type != expected_type:
         raise InvalidEvent("type", f"a {kind} entry is reported by {expected_type}, not {event_type}")
@@ -122,7 +135,7 @@ def record_money_entry(
         if data.setdefault(key, value) != value:
             raise InvalidEvent(f"data.{key}", f"is {data[key]!r} but the entry says {value!r}")
     occurred_at = occurred_at or utcnow()
-    event = record_event(case, event_type, data, occurred_at)
+    event = record_event(case, event_type, data, occurred_at, sequence=sequence, flush=False)
     entry = CaseEntry(
         case_id=case.id,
         kind=kind,
@@ -133,5 +146,6 @@ def record_money_entry(
         occurred_at=occurred_at,
     )
     db.session.add(entry)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return entry, event

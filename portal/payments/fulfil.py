@@ -12,12 +12,14 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
-from portal.cases.balance import case_breakdown
+from portal.cases.balance import breakdown
 from portal.cases.models import Case, CaseEntry, EntryKind
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.ledger.outbox import record_event, record_money_entry
+from portal.ledger.outbox import next_sequence, record_event, record_money_entry
 from portal.money import Money
 from portal.payments import gateway
 from portal.payments.models import Payment, PaymentEvent, PaymentState
@@ -29,9 +31,16 @@ S = PaymentState
 
 
 def lock(payment_id: int) -> Payment | None:
-    """The payment, re-read and locked (FOR UPDATE on PostgreSQL) until the transaction ends."""
+    """The payment, re-read and locked (FOR UPDATE on PostgreSQL) until the transaction ends.
+
+    Its case, the case's export, creditor and debtor come in the same query (only the payment
+    row is locked): recording and the receipt need them, and lazy loads would cost a query each.
+    """
+    case = joinedload(Payment.case)
     return db.session.scalar(
-        select(Payment).where(Payment.id == payment_id).with_for_update()
+        select(Payment).where(Payment.id == payment_id)
+        .options(case.joinedload(Case.export), case.joinedload(Case.creditor), case.joinedload(Case.debtor))
+        .with_for_update(of=Payment)
         .execution_options(populate_existing=True)
     )
 
@@ -65,11 +74,12 @@ def apply_session(payment: Payment, session: dict, intent: dict | None, source: 
 def apply_intent(payment: Payment, intent: dict, source: str, event_id: str | None = None) -> None:
     """Bring the payment in line with its PaymentIntent as Stripe has it now."""
     status = intent.get("status")
+    if status == "succeeded":
+        confirm(payment, intent, source, event_id)  # records the intent's id with the new state
+        return
     if payment.payment_intent_id is None and intent.get("id"):
         payment.payment_intent_id = intent["id"]
-    if status == "succeeded":
-        confirm(payment, intent, source, event_id)
-    elif status == "processing" and payment.state in (S.pending, S.open):
+    if status == "processing" and payment.state in (S.pending, S.open):
         payment.move(S.processing, source, detail=intent.get("id"), stripe_event_id=event_id)
     elif status == "requires_payment_method" and intent.get("last_payment_error"):
         if payment.state == S.processing:
@@ -106,6 +116,8 @@ def confirm(payment: Payment, intent: dict, source: str, event_id: str | None = 
     """Record the money received, once; True if this call recorded it."""
     charge = intent.get("latest_charge")
     charge_id = charge.get("id") if isinstance(charge, dict) else charge
+    if payment.state.paid or not payment.can_move(S.succeeded):
+        payment.payment_intent_id = payment.payment_intent_id or intent.get("id")
     if payment.state.paid:
         payment.charge_id = payment.charge_id or charge_id
         return False
@@ -116,52 +128,81 @@ def confirm(payment: Payment, intent: dict, source: str, event_id: str | None = 
     received = gateway.from_stripe(int(intent.get("amount_received") or intent.get("amount") or 0),
                                    str(intent.get("currency") or "").upper() or payment.currency)
     if received != payment.amount:
+        payment.payment_intent_id = payment.payment_intent_id or intent.get("id")
         log.error("payment %s: Stripe received %s, expected %s", payment.id, received, payment.amount)
         note(payment, source, f"amount mismatch: {received.minor} {received.currency}", event_id)
         return False
-    payment.payment_intent_id = payment.payment_intent_id or intent.get("id")
-    payment.charge_id = charge_id
-    payment.method = _method(intent)
-    payment.succeeded_at = utcnow()
-    payment.move(S.succeeded, source, detail=intent.get("id"), stripe_event_id=event_id)
+    # The receipt's facts go in the same compare-and-set UPDATE as the new state; the history
+    # row is flushed with the next statement.
+    payment.move(S.succeeded, source, detail=intent.get("id"), stripe_event_id=event_id, flush=False,
+                 payment_intent_id=payment.payment_intent_id or intent.get("id"), charge_id=charge_id,
+                 method=_method(intent), succeeded_at=utcnow())
     case = payment.case
-    before = case_breakdown(case).total_due
-    plan = plan_hooks.before_recorded(payment, intent, source) or {"plan_id": None, "instalment_number": None}
+    plan = plan_hooks.before_recorded(payment, intent, source)
+    entries = _lock_entries(case)
+    sequence = case.last_sequence + 1
+    paid = CaseEntry(kind=EntryKind.payment, amount_minor=payment.amount_minor, sequence=sequence)
+    before = breakdown(case.export, entries).total_due
+    after = breakdown(case.export, [*entries, paid]).total_due
+    settles = bool(before) and (bool(payment.discount_minor) or not after)
+    if next_sequence(case, 2 if settles else 1) != sequence:
+        raise RuntimeError(f"case {case.reference}: sequence moved while the case row was locked")
     record_money_entry(
         case, EntryKind.payment, payment.amount, "payment.succeeded",
         {"payment_id": payment.id, "method": payment.method, "provider": "stripe",
-         "provider_reference": payment.payment_intent_id, **plan},
-        description=payment.reference, occurred_at=payment.succeeded_at,
+         "provider_reference": payment.payment_intent_id, **(plan or {"plan_id": None, "instalment_number": None})},
+        description=payment.reference, occurred_at=payment.succeeded_at, sequence=sequence, flush=False,
     )
-    _settle(case, payment, before)
-    plan_hooks.after_recorded(payment, source)
-    queue_receipt(payment)
+    if settles:
+        discount = _settle(case, payment, after, _total_paid([*entries, paid], case.export.currency), sequence + 1)
+        if discount is not None:
+            after = breakdown(case.export, [*entries, paid, discount]).total_due
+    if plan is not None:
+        plan_hooks.after_recorded(payment, source)
+    queue_receipt(payment, after)
+    db.session.flush()
     return True
 
 
-def _settle(case: Case, payment: Payment, before: Money) -> None:
-    """Write off a settlement's discount, and report the case settled when this payment clears it."""
-    if not before:
-        return  # already at zero (an overpayment): the case was reported settled before
-    after = case_breakdown(case).total_due
+def _lock_entries(case: Case) -> list[CaseEntry]:
+    """Every money entry of the case, read after locking the case row (FOR UPDATE on PostgreSQL), in one query.
+
+    The lock is the one `next_sequence` would take: no other fact can be recorded on the case
+    until commit, so the balance read here and `case.last_sequence` stay true.
+    """
+    rows = db.session.execute(
+        select(Case.last_sequence, CaseEntry).select_from(Case)
+        .outerjoin(CaseEntry, CaseEntry.case_id == Case.id)
+        .where(Case.id == case.id).order_by(CaseEntry.sequence).with_for_update(of=Case)
+    ).all()
+    set_committed_value(case, "last_sequence", rows[0][0])
+    return [entry for _last, entry in rows if entry is not None]
+
+
+def _settle(case: Case, payment: Payment, after: Money, paid: Money, sequence: int) -> CaseEntry | None:
+    """Write off a settlement's discount (returned), or report the case settled, under `sequence`.
+
+    Called when this payment clears the case or carries a settlement discount, and the case
+    was not at zero before it (an overpayment: the case was reported settled before).
+    """
     discount = min(payment.discount, after) if payment.discount else Money.zero(payment.currency)
     if discount:
-        record_money_entry(case, EntryKind.discount, discount, "case.settled",
-                           {"total_paid_minor": total_paid(case).minor}, description=payment.reference)
-    elif not after:
-        record_event(case, "case.settled", {"total_paid_minor": total_paid(case).minor, "discount_minor": 0,
-                                            "currency": payment.currency})
+        entry, _event = record_money_entry(case, EntryKind.discount, discount, "case.settled",
+                                           {"total_paid_minor": paid.minor}, description=payment.reference,
+                                           sequence=sequence, flush=False)
+        return entry
+    record_event(case, "case.settled", {"total_paid_minor": paid.minor, "discount_minor": 0,
+                                        "currency": payment.currency}, sequence=sequence, flush=False)
+    return None
 
 
-def total_paid(case: Case) -> Money:
-    """Money the debtor paid through the portal on this case and kept paid (less refunds, chargebacks)."""
-    rows = db.session.execute(
-        select(CaseEntry.kind, func.coalesce(func.sum(CaseEntry.amount_minor), 0))
-        .where(CaseEntry.case_id == case.id).group_by(CaseEntry.kind)
-    ).all()
-    sums = {kind: int(total) for kind, total in rows}
-    paid = sums.get(EntryKind.payment, 0) - sums.get(EntryKind.refund, 0) - sums.get(EntryKind.chargeback, 0)
-    return Money(max(paid, 0), case.export.currency)
+def _total_paid(entries: list[CaseEntry], currency: str) -> Money:
+    """Money paid through the portal and kept paid (less refunds, chargebacks), from all of a case's entries."""
+    sums = {kind: 0 for kind in EntryKind}
+    for entry in entries:
+        sums[entry.kind] += entry.amount_minor
+    paid = sums[EntryKind.payment] - sums[EntryKind.refund] - sums[EntryKind.chargeback]
+    return Money(max(paid, 0), currency)
 
 
 def apply_refund(payment: Payment, refunded_total: Money, refund_id: str, source: str, event_id: str | None = None) -> None:

@@ -145,27 +145,31 @@ class Payment(db.Model):
         """Whether `to` is a legal next state."""
         return to in TRANSITIONS[self.state]
 
-    def move(self, to: PaymentState, source: str, detail: str | None = None, stripe_event_id: str | None = None) -> None:
-        """Change state and append the history row; flushes.
+    def move(self, to: PaymentState, source: str, detail: str | None = None, stripe_event_id: str | None = None,
+             *, flush: bool = True, **changes) -> None:
+        """Change state (and the columns in `changes`, in the same UPDATE) and append the history row.
 
         Raises IllegalTransition on a move not in the table, and StaleState when the row is no
         longer in the state this object saw: the UPDATE is conditional on it (compare-and-set), so
         of two racing confirmations (webhook and return page) exactly one moves the payment.
+        Flushes unless `flush=False` (the caller flushes the history row with its own rows).
         """
         if not self.can_move(to):
             raise IllegalTransition(f"payment {self.id} cannot go from {self.state} to {to}")
         now = utcnow()
+        values = {"state": to, "updated_at": now, **changes}
         moved = db.session.execute(
-            update(Payment).where(Payment.id == self.id, Payment.state == self.state).values(state=to, updated_at=now),
+            update(Payment).where(Payment.id == self.id, Payment.state == self.state).values(**values),
             execution_options={"synchronize_session": False},
         ).rowcount
         if moved != 1:
             raise StaleState(f"payment {self.id} is no longer {self.state}")
         db.session.add(PaymentEvent(payment_id=self.id, state_from=self.state, state_to=to, source=source,
                                     detail=detail, stripe_event_id=stripe_event_id))
-        set_committed_value(self, "state", to)
-        set_committed_value(self, "updated_at", now)
-        db.session.flush()
+        for key, value in values.items():
+            set_committed_value(self, key, value)
+        if flush:
+            db.session.flush()
 
 
 class PaymentEvent(db.Model):

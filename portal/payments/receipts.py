@@ -6,8 +6,8 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from portal.cases.balance import case_breakdown
 from portal.i18n import best_match
+from portal.money import Money
 from portal.notifications import queue_email
 from portal.payments.models import Payment
 
@@ -25,14 +25,13 @@ def method_label(method: str | None) -> str:
     return labels.get(method or "", method or _("Online payment"))
 
 
-def queue_receipt(payment: Payment) -> None:
-    """Queue the e-mail receipt in the debtor's language; it leaves only if the transaction commits."""
+def queue_receipt(payment: Payment, remaining: Money) -> None:
+    """Queue the e-mail receipt (`remaining`: what is still due) in the debtor's language; sent only on commit."""
     debtor = payment.case.debtor
     if not debtor.email:
         return
     locale = best_match(debtor.language) or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(locale):
-        remaining = case_breakdown(payment.case).total_due
         subject = _("Receipt for your payment %(reference)s", reference=payment.reference)
         text = render_template("mail/receipt.txt", payment=payment, remaining=remaining,
                                method=method_label(payment.method), locale=locale)
