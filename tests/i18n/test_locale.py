@@ -79,3 +79,19 @@ def test_the_switcher_also_speaks_to_visitors_not_signed_in(client, ctx):
 def test_best_match_maps_tags_to_offered_languages(app, tag, expected):
     with app.test_request_context():
         assert best_match(tag) == expected
+
+
+def test_dates_are_formatted_in_the_page_language_and_the_user_time_zone(app):
+    from datetime import UTC, date, datetime
+
+    from flask_babel import force_locale
+
+    from portal.i18n import format_date
+
+    with app.test_request_context():
+        with force_locale("de"):
+            assert format_date(date(2026, 6, 1), "long") == "1. Juni 2026"
+        with force_locale("fi"):
+            assert format_date(datetime(2026, 6, 1, 23, 30, tzinfo=UTC), "long") == "1. kesäkuuta 2026"
+        with force_locale("en"):
+            assert format_date(date(2026, 6, 1), "long") == "June 1, 2026"
