@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from babel import Locale, UnknownLocaleError, dates
 from flask import Flask, current_app, g, request, session
+import flask_babel
 from flask_babel import get_locale, to_user_timezone
 
 from portal.extensions import babel
@@ -17,10 +18,36 @@ from portal.money import Money
 def init_app(app: Flask) -> None:
     """Bind Flask-Babel with our selector and expose money formatting to templates."""
     babel.init_app(app, locale_selector=select_locale)
+    # Flask-Babel's own callables walk `g` about ten times per string; a page has ~60 strings.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["dateformat"] = format_date  # Flask-Babel's, remembered per (day, format, locale)
     app.jinja_env.globals["language_choices"] = language_choices
     app.context_processor(template_context)
+
+
+def _translations():
+    """The request's catalogue, as `flask_babel.get_translations()` finds it, remembered per locale object.
+
+    `force_locale` (e-mails in the debtor's language) puts a new Locale object in place, so
+    the remembered catalogue is used only while the locale it was found for is current.
+    """
+    ctx = g.get("_flask_babel") if g else None
+    locale = getattr(ctx, "babel_locale", None)
+    remembered = getattr(ctx, "portal_translations", None)
+    if locale is not None and remembered is not None and remembered[0] is locale:
+        return remembered[1]
+    translations = flask_babel.get_translations()
+    locale = getattr(ctx, "babel_locale", None)  # get_translations() selects it on first use
+    if ctx is not None and locale is not None:
+        ctx.portal_translations = (locale, translations)
+    return translations
 
 
 def offered() -> list[str]:

@@ -95,3 +95,16 @@ def test_dates_are_formatted_in_the_page_language_and_the_user_time_zone(app):
             assert format_date(datetime(2026, 6, 1, 23, 30, tzinfo=UTC), "long") == "1. kesäkuuta 2026"
         with force_locale("en"):
             assert format_date(date(2026, 6, 1), "long") == "June 1, 2026"
+
+
+def test_templates_follow_a_forced_locale_and_return_to_the_page_language(app):
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    template = '{{ _("Total due now") }}'
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        before = render_template_string(template)
+        with force_locale("de"):
+            forced = render_template_string(template)
+        after = render_template_string(template)
+    assert (before, forced, after) == ("Total dû à ce jour", "Offener Betrag", "Total dû à ce jour")
