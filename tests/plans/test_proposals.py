@@ -61,6 +61,9 @@ def test_outside_policy_goes_to_an_agent_who_approves_and_the_debtor_sees_it(app
         plan_id = db.session.scalars(select(Plan.id)).one()
     detail = agent_browser.get(f"/agent/plans/{plan_id}").get_data(as_text=True)
     assert "Reduced hours at work" in detail and "Please write rather than call" in detail
+    assert f"Plan {plan_id}: Proposed</h1>" in detail  # a worded state, not the enum's value
+    french = agent_browser.get(f"/agent/plans/{plan_id}", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert re.search(rf"Échéancier {plan_id}\s:\sProposé</h1>", french)  # French puts a no-break space before ":"
     budget = re.sub(r"\s+", " ", detail)
     assert "Monthly income</dt><dd class=\"num\">€900.00" in budget and "90000" not in budget
     assert "Monthly essential spending</dt><dd class=\"num\">€850.00" in budget
