@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from limits.storage import Storage
+from sqlalchemy import case as sql_case
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
@@ -40,12 +41,16 @@ class SQLStorage(Storage):
         """Add `amount` to the counter, starting a new window of `expiry` seconds if none is live."""
         now = utcnow()
         with db.engine.begin() as conn:
-            # An expired window is gone before the upsert, so the count starts again at `amount`.
-            conn.execute(delete(counters).where(counters.c.key == key, counters.c.expires_at <= now))
             insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
             stmt = insert(counters).values(key=key, count=amount, expires_at=now + timedelta(seconds=expiry))
+            # One statement: an expired window starts again at `amount`, a live one adds to its count.
+            expired = counters.c.expires_at <= now
             stmt = stmt.on_conflict_do_update(
-                index_elements=[counters.c.key], set_={"count": counters.c.count + amount}
+                index_elements=[counters.c.key],
+                set_={
+                    "count": sql_case((expired, stmt.excluded.count), else_=counters.c.count + amount),
+                    "expires_at": sql_case((expired, stmt.excluded.expires_at), else_=counters.c.expires_at),
+                },
             ).returning(counters.c.count)
             return int(conn.execute(stmt).scalar_one())
 

@@ -37,6 +37,8 @@ def test_an_ended_window_starts_again_at_one(ctx):
     with time_machine.travel(start + timedelta(seconds=61), tick=False):
         assert storage.get("k") == 0
         assert storage.incr("k", 60) == 1
+        assert storage.incr("k", 60) == 2  # the new window counts on, with its own end
+        assert abs(storage.get_expiry("k") - (start.timestamp() + 121)) < 1
         with time_machine.travel(start + timedelta(seconds=200), tick=False):
             assert purge_expired() == 1
 
