@@ -138,7 +138,8 @@ def check_knowledge(
 
     if reason is not None:
         return KnowledgeResult(None, reason, locked_now=_count_failure(key))
-    db.session.execute(delete(VerificationThrottle).where(VerificationThrottle.reference == key))
+    if throttle is not None:  # a success resets the failure counter (most have none to reset)
+        db.session.execute(delete(VerificationThrottle).where(VerificationThrottle.reference == key))
     return KnowledgeResult(
         CaseFacts(row.id, row.reference, row.debtor_id, row.email, row.phone, row.language, row.allow_knowledge_only)
     )
