@@ -165,15 +165,16 @@ def confirm(payment: Payment, intent: dict, source: str, event_id: str | None = 
 
 
 def _lock_entries(case: Case) -> list[CaseEntry]:
-    """Every money entry of the case, read after locking the case row (FOR UPDATE on PostgreSQL), in one query.
+    """Every money entry of the case, read after locking the case row, in one query.
 
-    The lock is the one `next_sequence` would take: no other fact can be recorded on the case
-    until commit, so the balance read here and `case.last_sequence` stay true.
+    The lock is the one `next_sequence`'s UPDATE would take (FOR NO KEY UPDATE on PostgreSQL, so
+    inserts that only reference the case still go through): no other fact can be recorded on the
+    case until commit, so the balance read here and `case.last_sequence` stay true.
     """
     rows = db.session.execute(
         select(Case.last_sequence, CaseEntry).select_from(Case)
         .outerjoin(CaseEntry, CaseEntry.case_id == Case.id)
-        .where(Case.id == case.id).order_by(CaseEntry.sequence).with_for_update(of=Case)
+        .where(Case.id == case.id).order_by(CaseEntry.sequence).with_for_update(of=Case, key_share=True)
     ).all()
     set_committed_value(case, "last_sequence", rows[0][0])
     return [entry for _last, entry in rows if entry is not None]
