@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.cases.balance import case_breakdown
+from portal.cases.models import Case
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.ledger.outbox import record_event
@@ -110,15 +112,21 @@ def _claim(instalment_id: int, as_of: date) -> int | None:
         PlanEvent(plan_id=plan.id, instalment_number=instalment.number, state_from="claimed", state_to=str(I.due),
                   source="collect", detail=f"attempt {attempt}"),
     ])
+    payment_id = payment.id  # read before commit expires it (a SELECT otherwise)
     db.session.commit()  # recorded before Stripe is called
-    return payment.id
+    return payment_id
 
 
 def _charge(payment_id: int, as_of: date, report: Report) -> None:
     """Charge one claimed attempt off-session and apply the answer; commits."""
+    # The link, its instalment, plan, case and creditor in one query, the plan's instalments in a second.
+    link = db.session.scalar(
+        select(PlanPayment).where(PlanPayment.payment_id == payment_id)
+        .options(joinedload(PlanPayment.instalment).joinedload(Instalment.plan).options(
+            joinedload(Plan.case).joinedload(Case.creditor), selectinload(Plan.instalments)))
+    )
     payment = db.session.get(Payment, payment_id)
-    link = db.session.get(PlanPayment, payment_id)
-    plan = db.session.get(Plan, link.plan_id)
+    plan = link.instalment.plan
     number = link.instalment.number
     try:
         intent = gateway.charge_off_session(
