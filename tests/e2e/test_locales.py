@@ -19,6 +19,9 @@ from tests.e2e.conftest import make_case
 from tests.e2e.journeys import fill_knowledge
 from tests.e2e.test_plans import POLICY
 
+#: How pages look, whatever the database: .ci/run runs these on SQLite only.
+pytestmark = pytest.mark.layout
+
 #: Every language with a catalogue (the offered ones are a subset, checked by tests/i18n).
 LANGUAGES = sorted(catalogues.catalogue_paths())
 

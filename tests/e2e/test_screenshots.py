@@ -8,6 +8,9 @@ from tests.e2e import harness
 from tests.e2e.conftest import make_case
 from tests.e2e.journeys import fill_knowledge, submit
 
+#: How pages look, whatever the database: .ci/run runs these on SQLite only.
+pytestmark = pytest.mark.layout
+
 #: Three languages for review: the source, a Romance and a Germanic one with long compounds
 #: (every language is also shot at 360 px by test_locales.py).
 LANGUAGES = ["en", "fr", "de"]
