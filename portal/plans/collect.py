@@ -36,6 +36,9 @@ log = logging.getLogger("portal.plans")
 I = InstalmentState  # noqa: E741
 #: Days before a due date when the "coming up" reminder goes.
 REMIND_DAYS = 3
+#: A claimed attempt still pending after this long was left by a run that stopped (a crash, a
+#: deploy): the next run finishes it. A run charges one instalment in well under a second.
+STUCK_AFTER = timedelta(minutes=15)
 
 
 @dataclass
@@ -67,10 +70,13 @@ def collect(as_of: date) -> Report:
     """One collection run as of `as_of`; commits per instalment."""
     report = Report()
     # Instalments claimed by a run that stopped after calling Stripe: finish them with the same key.
+    # Only claims older than STUCK_AFTER: a younger one belongs to a run still at work, which
+    # would otherwise be charged (idempotently) and reported by two runs at once.
     stuck = db.session.scalars(select(PlanPayment.payment_id).join(Payment, Payment.id == PlanPayment.payment_id)
                                .join(Instalment, Instalment.id == PlanPayment.instalment_id)
                                .where(Instalment.state == I.due, Payment.state == PaymentState.pending,
-                                      PlanPayment.attempt > 0)).all()
+                                      PlanPayment.attempt > 0, Payment.created_at <= utcnow() - STUCK_AFTER)
+                               ).all()
     ids = db.session.scalars(select(Instalment.id).where(_chargeable(as_of), _active_plan(as_of))
                              .order_by(Instalment.due_date, Instalment.id)).all()
     db.session.commit()

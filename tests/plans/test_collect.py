@@ -99,3 +99,30 @@ def test_a_webhook_confirming_the_charge_mid_run_is_not_a_crash(app, plan_debtor
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Payment)
                                  .where(Payment.state == PaymentState.succeeded)) == 2
+
+
+def test_a_run_that_stopped_after_claiming_is_finished_by_a_later_run_not_by_a_concurrent_one(
+        app, plan_debtor, emulator):
+    from datetime import timedelta
+
+    import time_machine
+
+    from portal.clock import utcnow
+    from portal.plans.collect import STUCK_AFTER, _claim
+    from portal.plans.models import Instalment
+
+    _agree(app, plan_debtor, emulator)
+    second_due = _plan(app)[1][1][3]
+    with app.app_context():
+        instalment_id = db.session.scalar(select(Instalment.id).where(Instalment.number == 2))
+        assert _claim(instalment_id, second_due) is not None  # claimed, then the run "stopped"
+        db.session.remove()
+    with app.app_context():
+        assert collect(second_due).charged == []  # a fresh claim: another run may be charging it now
+        db.session.remove()
+    with time_machine.travel(utcnow() + STUCK_AFTER + timedelta(minutes=1), tick=False), app.app_context():
+        report = collect(second_due)
+        db.session.remove()
+    assert report.charged == [f"{_id(app)}/2"]
+    assert [s for _n, s, _a, _d in _plan(app)[1]][:2] == ["paid", "paid"]
+    assert len(emulator.store.all("payment_intent")) == 2
