@@ -1,4 +1,4 @@
-"""`flask ledger relay|status|dead-letters|requeue`: run and watch the ledger outbox."""
+"""`flask ledger relay|status|dead-letters|requeue|purge`: run, watch and trim the ledger outbox."""
 
 from __future__ import annotations
 
@@ -87,3 +87,15 @@ def requeue(ids: tuple[str, ...], all_: bool):
         raise click.ClickException(str(exc)) from None
     db.session.commit()
     click.echo(f"requeued {count} events")
+
+
+@ledger.command("purge")
+@click.option("--older-than", "days", type=click.IntRange(min=1), default=90, show_default=True,
+              help="Keep delivered events for this many days.")
+def purge(days: int):
+    """Delete delivered events older than --older-than days (pending events and dead letters stay)."""
+    from datetime import timedelta
+
+    count = services.purge_delivered(timedelta(days=days))
+    db.session.commit()
+    click.echo(f"purged {count} delivered events older than {days} days")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from portal.cases.models import Case
 from portal.clock import utcnow
@@ -142,3 +142,19 @@ def requeue(ids: list[str] | None) -> int:
         )
     db.session.flush()
     return len(events)
+
+
+def purge_delivered(older_than: timedelta, now: datetime | None = None) -> int:
+    """Delete events the ledger acknowledged more than `older_than` ago; returns how many. Flushes only.
+
+    The ledger holds them now; the outbox only needs pending events, dead letters and a
+    recent window for support questions. Sequences live on the case (`cases.last_sequence`),
+    so deleting delivered rows never lets a number be used twice.
+    """
+    if older_than < timedelta(days=1):
+        raise ValueError("keep delivered events at least one day")
+    cutoff = (now or utcnow()) - older_than
+    result = db.session.execute(
+        delete(LedgerEvent).where(LedgerEvent.state == EventState.delivered, LedgerEvent.delivered_at < cutoff)
+    )
+    return result.rowcount

@@ -80,3 +80,20 @@ def test_metrics_need_the_token_and_speak_prometheus(ctx, app, client, monkeypat
     text = response.get_data(as_text=True)
     assert "# TYPE ledger_events_pending gauge\nledger_events_pending 2\n" in text
     assert "\nledger_dead_letters 1\n" in text and "ledger_oldest_pending_age_seconds " in text
+
+
+def test_purge_deletes_only_delivered_events_past_the_window(ctx, fast, runner, tmp_path, monkeypatch):
+    monkeypatch.setitem(fast, "LEDGER_URL", f"file://{tmp_path / 'events.jsonl'}")
+    cases_with_events(2, 2)
+    assert runner.invoke(args=["ledger", "relay", "--once"]).exit_code == 0
+    cases_with_events(1, 1)
+    pending = db.session.scalar(select(LedgerEvent).where(LedgerEvent.state == EventState.pending))
+    pending.move_to(EventState.dead)  # a dead letter stays, however old
+    db.session.commit()
+    assert runner.invoke(args=["ledger", "purge", "--older-than", "0"]).exit_code != 0
+    kept = runner.invoke(args=["ledger", "purge", "--older-than", "30"])
+    assert kept.exit_code == 0 and "purged 0 delivered events" in kept.output
+    with time_machine.travel(utcnow() + timedelta(days=31), tick=False):
+        done = runner.invoke(args=["ledger", "purge", "--older-than", "30"])
+    assert done.exit_code == 0 and "purged 4 delivered events" in done.output, done.output
+    assert count(EventState.delivered) == 0 and count(EventState.dead) == 1
