@@ -18,9 +18,13 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 
 install: $(VENV)/.installed translations
 
-## Compile the message catalogues (the .mo files are build output, not committed).
-translations: $(VENV)/.installed
-	$(BIN)/pybabel -q compile -d translations
+## Compile the message catalogues (the .mo files are build output, not committed);
+## only those whose .po changed, so a second `make` never rewrites a file a test run reads.
+MO := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+translations: $(MO)
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel -q compile -i $< -o $@.tmp -l $* && mv $@.tmp $@
 
 ## Set up, migrate, load the demo data, print how to sign in, and serve on http://127.0.0.1:5000
 ## with the Stripe emulator on http://127.0.0.1:12111 (both stop together).

@@ -115,8 +115,11 @@ def compile_all() -> None:
     for locale, path in catalogue_paths().items():
         with open(path, "rb") as fh:
             catalog = read_po(fh, locale=locale)
-        with open(path.with_suffix(".mo"), "wb") as fh:
+        # Written aside, then renamed: a test run (or app) reading the .mo never sees half a file.
+        partial = path.with_suffix(".mo.tmp")
+        with open(partial, "wb") as fh:
             write_mo(fh, catalog)
+        partial.replace(path.with_suffix(".mo"))
 
 
 def placeholders(text: str) -> Counter:
