@@ -31,6 +31,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
+from itertools import count, repeat
 
 from sqlalchemy import bindparam, column, text
 from sqlalchemy.orm import Session
@@ -43,14 +44,14 @@ from portal.intake.records import FIELDS, REQUIRED
 #: One record of a batch: its line in the file, its staged row and its exported_at.
 Item = tuple[int, Row, datetime]
 _TYPES = {
-    "line": "BIGINT", "debtor_birth_date": "DATE", "invoice_date": "DATE", "due_date": "DATE",
+    "debtor_birth_date": "DATE", "invoice_date": "DATE", "due_date": "DATE",
     "principal_minor": "BIGINT", "interest_minor": "BIGINT", "fees_minor": "BIGINT", "costs_minor": "BIGINT",
     "risk_score": "INTEGER", "events_applied_through": "BIGINT", "exported_at": "TIMESTAMP WITH TIME ZONE",
     "case_id": "BIGINT", "export_id": "BIGINT", "names_creditor": "INTEGER", "names_debtor": "INTEGER",
 }
-#: The staging table: line, the record's row, the ids it gets, whether it creates or updates
-#: the case, and whether it is the newest record of its creditor and of its debtor in the batch.
-STAGED = ("line", *ROW, "case_id", "export_id", "action", "names_creditor", "names_debtor")
+#: The staging table: the record's row, the ids it gets, whether it creates or updates the
+#: case, and whether it is the newest record of its creditor and of its debtor in the batch.
+STAGED = (*ROW, "case_id", "export_id", "action", "names_creditor", "names_debtor")
 OPTIONAL = frozenset(FIELDS) - REQUIRED
 CREDITOR_ID, DEBTOR_KEY = ROW.index("creditor_id"), ROW.index("debtor_key")
 CONFLICT_REASON = "a different record of this case with the same exported_at is already held"
@@ -109,41 +110,24 @@ def apply_batch(session: Session, records: list[Item]) -> BatchResult:
         # Take SQLite's write lock now, so the ids allocated below stay ours until commit.
         conn.exec_driver_sql("UPDATE cases SET id = id WHERE 0")
     held = _held(conn, dialect, [row[REFERENCE] for _, row, _ in kept])
-    accepted: list[tuple[int, Row, datetime, str, int | None]] = []
-    restated: list[tuple[int, datetime]] = []  # unchanged records newer than the newest seen
     counts = result.counts
-    for line, row, at in kept:
-        current = held.get(row[REFERENCE])
-        if current is None:
-            accepted.append((line, row, at, "created", None))
-            continue
-        case_id, seen, held_hash = current
-        if held_hash is None:  # a case row without any snapshot yet: this record is its first
-            accepted.append((line, row, at, "updated", case_id))
-        elif at < seen:
-            counts.stale += 1
-            result.held[row[REFERENCE]] = seen
-        elif row[HASH] == held_hash:
-            counts.unchanged += 1
-            if at > seen:
-                restated.append((case_id, at))
-        elif at == seen:
-            counts.rejected += 1
-            result.rejections.append(Rejection(line, "exported_at", CONFLICT_REASON))
-        else:
-            accepted.append((line, row, at, "updated", case_id))
-    if restated:
-        _mark_seen(conn, dialect, restated)
-    if not accepted:
-        return result
-    new = sum(1 for *_, case_id in accepted if case_id is None)
+    if held:
+        accepted, held_ids = _classify(conn, dialect, kept, held, result)
+        if not accepted:
+            return result
+        new = held_ids.count(None)
+    else:  # no case of the batch exists yet (a first import): every record creates its case
+        accepted, held_ids, new = kept, None, len(kept)
     counts.created += new
     counts.updated += len(accepted) - new
-    case_ids = iter(_allocate(conn, dialect, "cases", new))
-    export_ids = iter(_allocate(conn, dialect, "case_exports", len(accepted)))
-    staged = [(line, row, at, action, case_id or next(case_ids), next(export_ids))
-              for line, row, at, action, case_id in accepted]
-    _stage(conn, dialect, staged, _newest(staged, CREDITOR_ID), _newest(staged, DEBTOR_KEY))
+    new_ids = _allocate(conn, dialect, "cases", new)
+    if held_ids is None:
+        case_ids = new_ids
+    else:
+        fresh = iter(new_ids)
+        case_ids = [case_id or next(fresh) for case_id in held_ids]
+    export_ids = _allocate(conn, dialect, "case_exports", len(accepted))
+    _stage(conn, dialect, accepted, held_ids, case_ids, export_ids)
     now = bindparam("now", utcnow(), type_=UTCDateTime())
     conn.execute(text(_UPSERT_CREDITORS).bindparams(now))
     conn.execute(text(_UPSERT_DEBTORS))
@@ -159,6 +143,41 @@ def apply_batch(session: Session, records: list[Item]) -> BatchResult:
     if counts.updated:
         conn.execute(text(_POINT_CASES).bindparams(now))
     return result
+
+
+def _classify(conn, dialect: str, kept: list[Item], held: dict, result: BatchResult) -> tuple[list[Item], list[int | None]]:
+    """Judge each record against the case held: the accepted ones and their case ids (None: a new case)."""
+    accepted: list[Item] = []
+    held_ids: list[int | None] = []
+    restated: list[tuple[int, datetime]] = []  # unchanged records newer than the newest seen
+    counts = result.counts
+    for item in kept:
+        line, row, at = item
+        current = held.get(row[REFERENCE])
+        if current is None:
+            accepted.append(item)
+            held_ids.append(None)
+            continue
+        case_id, seen, held_hash = current
+        if held_hash is None:  # a case row without any snapshot yet: this record is its first
+            accepted.append(item)
+            held_ids.append(case_id)
+        elif at < seen:
+            counts.stale += 1
+            result.held[row[REFERENCE]] = seen
+        elif row[HASH] == held_hash:
+            counts.unchanged += 1
+            if at > seen:
+                restated.append((case_id, at))
+        elif at == seen:
+            counts.rejected += 1
+            result.rejections.append(Rejection(line, "exported_at", CONFLICT_REASON))
+        else:
+            accepted.append(item)
+            held_ids.append(case_id)
+    if restated:
+        _mark_seen(conn, dialect, restated)
+    return accepted, held_ids
 
 
 def _held(conn, dialect: str, references: list[str]) -> dict[str, tuple[int, datetime | None, str | None]]:
@@ -229,46 +248,61 @@ def _dedupe(records: list[Item], result: BatchResult) -> list[Item]:
     return list(newest.values())
 
 
-def _newest(staged: list[tuple[int, Row, datetime, str, int, int]], field: int) -> set[int]:
-    """Export ids of the newest record (by exported_at, then line) of each value of row[field]."""
-    newest: dict[str, tuple[datetime, int, int]] = {}
-    for line, row, at, _, _, export_id in staged:
-        held = newest.get(row[field])
-        if held is None or (at, line) > held[:2]:
-            newest[row[field]] = (at, line, export_id)
-    return {export_id for *_, export_id in newest.values()}
+def _naming(accepted: list[Item]) -> tuple[set[int], set[int]]:
+    """Positions of the newest record (by exported_at, then line) of each creditor and of each debtor."""
+    creditors: dict[str, int] = {}
+    debtors: dict[str, int] = {}
+    for i, (line, row, at) in enumerate(accepted):
+        key = row[CREDITOR_ID]
+        j = creditors.setdefault(key, i)
+        if j != i and (at, line) > (accepted[j][2], accepted[j][0]):
+            creditors[key] = i
+        key = row[DEBTOR_KEY]
+        j = debtors.setdefault(key, i)
+        if j != i and (at, line) > (accepted[j][2], accepted[j][0]):
+            debtors[key] = i
+    return set(creditors.values()), set(debtors.values())
 
 
-def _stage(conn, dialect: str, staged: list[tuple[int, Row, datetime, str, int, int]],
-           names_creditor: set[int], names_debtor: set[int]) -> None:
+def _stage(conn, dialect: str, accepted: list[Item], held_ids: list[int | None] | None,
+           case_ids: list[int], export_ids: list[int]) -> None:
     """Create (once per connection) and fill the staging table with the accepted records ("" is absent).
 
-    `names_creditor`/`names_debtor`: export ids of the records whose details the creditor's
-    or debtor's row takes (found here in one pass, rather than sorting the staging table)."""
+    `held_ids[i]` is None when record i creates its case (`held_ids` None: they all do). Whether
+    a record is the one whose details its creditor's or debtor's row takes is worked out here
+    in one pass (`_naming`), rather than by sorting the staging table."""
+    names_creditor, names_debtor = _naming(accepted)
+    actions = ["created" if case_id is None else "updated" for case_id in held_ids] if held_ids else repeat("created")
     cols = ", ".join(f"{name} {_TYPES.get(name, 'TEXT')}" for name in STAGED)
     conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS _intake ({cols})")
-    conn.exec_driver_sql("DELETE FROM _intake")
     names = ", ".join(STAGED)
+    staged = zip(count(), accepted, case_ids, export_ids, actions)
     if dialect == "postgresql":
+        # TRUNCATE, not DELETE: autovacuum never visits temporary tables, so deleted rows
+        # would stay and every later batch would scan them again.
+        conn.exec_driver_sql("TRUNCATE _intake")
         # Text lines: no field holds a tab or newline (validation refuses control
         # characters), so doubling backslashes is all the escaping COPY needs.
         tab = "\t"
         lines = [
-            f"{line}\t{tab.join(row)}\t{case_id}\t{export_id}\t{action}"
-            f"\t{int(export_id in names_creditor)}\t{int(export_id in names_debtor)}\n".replace("\\", "\\\\")
-            for line, row, _, action, case_id, export_id in staged
+            f"{tab.join(row)}\t{case_id}\t{export_id}\t{action}"
+            f"\t{int(i in names_creditor)}\t{int(i in names_debtor)}\n"
+            for i, (_, row, _), case_id, export_id, action in staged
         ]
+        data = "".join(lines)
+        if "\\" in data:
+            data = data.replace("\\", "\\\\")
         with conn.connection.driver_connection.cursor() as cursor:
             with cursor.copy(f"COPY _intake ({names}) FROM STDIN (NULL '')") as copy:
-                for start in range(0, len(lines), 1000):
-                    copy.write("".join(lines[start:start + 1000]))
+                copy.write(data)
     else:
+        conn.exec_driver_sql("DELETE FROM _intake")
         # Optional fields go through nullif(): an absent value is staged as NULL, as on PostgreSQL.
         marks = ", ".join("nullif(?, '')" if name in OPTIONAL else "?" for name in STAGED)
         rows = [
-            (line, *row[:EXPORTED_AT], _sqlite_stamp(at), *row[EXPORTED_AT + 1:], case_id, export_id, action,
-             export_id in names_creditor, export_id in names_debtor)
-            for line, row, at, action, case_id, export_id in staged
+            (*row[:EXPORTED_AT], _sqlite_stamp(at), *row[EXPORTED_AT + 1:], case_id, export_id, action,
+             i in names_creditor, i in names_debtor)
+            for i, (_, row, at), case_id, export_id, action in staged
         ]
         conn.exec_driver_sql(f"INSERT INTO _intake ({names}) VALUES ({marks})", rows)
 

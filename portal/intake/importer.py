@@ -18,6 +18,7 @@ import json
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
@@ -26,7 +27,7 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.intake.batch import BatchResult, Counts, Rejection, apply_batch
 from portal.intake.batch import Item as BatchItem
-from portal.intake.fastpath import as_row, fast_row
+from portal.intake.fastpath import as_row, fast_row, line_checker
 from portal.intake.records import FIELDS, REQUIRED, validate
 
 BATCH_SIZE = 10_000  # with the app (~170 MB by itself), keeps peak RSS near 200 MB
@@ -36,8 +37,11 @@ FORMATS = ("csv", "jsonl")
 
 #: What readers yield: the record's first line, and its raw fields or why it is unreadable.
 #: Raw fields are a mapping (JSON Lines, the demo), or for CSV a tuple of strings in
-#: `FIELDS` order ("" for a column the file lacks), ready for the fast path.
+#: `FIELDS` order ("" for a column the file lacks), ready for the fast path. A CSV line the
+#: line fast path accepted comes as `(line, (row, exported_at), VALID)`.
 Item = tuple[int, dict[str, Any] | tuple[str, ...] | None, list[tuple[str, str]] | None]
+#: The third member of an Item whose second is an already validated `(row, exported_at)`.
+VALID: list[tuple[str, str]] = []
 
 
 class ImportFileError(Exception):
@@ -58,9 +62,34 @@ def detect_format(path: Path) -> str:
     return "jsonl" if path.suffix.lower() in (".jsonl", ".ndjson") else "csv"
 
 
-def read_csv(stream: IO[str]) -> Iterator[Item]:
-    """RFC 4180 records with a header in any order; unknown columns are ignored."""
-    reader = csv.reader(stream, strict=True)
+class _Lines:
+    """The stream's physical lines, counted; a line handed back is read again first."""
+
+    __slots__ = ("stream", "count", "back")
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream, self.count, self.back = stream, 0, None
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line, self.back = self.back, None
+        if line is None:
+            line = next(self.stream)
+        self.count += 1
+        return line
+
+
+def read_csv(stream: IO[str], fast: Callable[[str], Any] | None = None) -> Iterator[Item]:
+    """RFC 4180 records with a header in any order; unknown columns are ignored.
+
+    With `fast` (see `fastpath.line_checker`) and a header of exactly the contract's columns in
+    its order, each line without a quote is first offered to `fast` as written: what it accepts
+    is yielded as `(line, (row, exported_at), VALID)`, already validated; anything else is read
+    by `csv` as before, so both give the same records, errors and line numbers."""
+    lines = _Lines(stream)
+    reader = csv.reader(lines, strict=True)
     try:
         header = [name.strip() for name in next(reader)]
     except StopIteration:
@@ -77,26 +106,44 @@ def read_csv(stream: IO[str]) -> Iterator[Item]:
     # Columns in FIELDS order; a column the file lacks reads the "" appended to each row.
     pick = itemgetter(*[header.index(name) if name in header else width for name in FIELDS])
     pad = any(name not in header for name in FIELDS)
-    start = reader.line_num + 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield start, None, [(RECORD, f"is not valid CSV: {exc}")]
-            start = reader.line_num + 1
-            continue
-        if not row:  # a blank line
-            start = reader.line_num + 1
-            continue
-        if len(row) != width:
-            yield start, None, [(RECORD, f"has {len(row)} fields where the header has {width}")]
-        else:
-            if pad:
-                row.append("")
-            yield start, pick(row), None
-        start = reader.line_num + 1
+    if fast is None or tuple(header) != FIELDS:
+        while (item := _csv_record(reader, lines, width, pick, pad)) is not _END:
+            if item is not _BLANK:
+                yield item
+        return
+    for text in lines.stream:
+        lines.count += 1
+        if '"' not in text:
+            hit = fast(text.rstrip("\r\n"))  # a line ends with one of \r\n, \n, \r (or with the file)
+            if hit is not None:
+                yield lines.count, hit, VALID
+                continue
+        lines.count -= 1
+        lines.back = text  # csv reads it again (with the lines after it, for a quoted field over lines)
+        item = _csv_record(reader, lines, width, pick, pad)
+        if item is not _BLANK:
+            yield item
+
+
+_END, _BLANK = object(), object()
+
+
+def _csv_record(reader, lines: _Lines, width: int, pick: itemgetter, pad: bool) -> Item | object:
+    """The next record read by `csv`: its fields in FIELDS order or why it is unreadable; _BLANK or _END."""
+    start = lines.count + 1
+    try:
+        row = next(reader)
+    except StopIteration:
+        return _END
+    except csv.Error as exc:
+        return start, None, [(RECORD, f"is not valid CSV: {exc}")]
+    if not row:  # a blank line
+        return _BLANK
+    if len(row) != width:
+        return start, None, [(RECORD, f"has {len(row)} fields where the header has {width}")]
+    if pad:
+        row.append("")
+    return start, pick(row), None
 
 
 def read_jsonl(stream: IO[str]) -> Iterator[Item]:
@@ -120,12 +167,19 @@ def read_jsonl(stream: IO[str]) -> Iterator[Item]:
 Batch = tuple[list[BatchItem], list[tuple[int, list[tuple[str, str]]]], int]
 
 
-def validated_batches(items: Iterable[Item], batch_size: int, position: Callable[[], int] = lambda: 0) -> Iterator[Batch]:
+def validated_batches(items: Iterable[Item], batch_size: int, position: Callable[[], int] = lambda: 0,
+                      now: datetime | None = None) -> Iterator[Batch]:
     """Validate records and group them into batches of at most `batch_size` valid ones."""
-    now = utcnow()
+    now = now or utcnow()
     batch: list[BatchItem] = []
     refused: list[tuple[int, list[tuple[str, str]]]] = []
     for line, raw, errors in items:
+        if errors is VALID:  # validated by the reader's line fast path
+            batch.append((line, *raw))
+            if len(batch) >= batch_size:
+                yield batch, refused, position()
+                batch, refused = [], []
+            continue
         if errors is None:
             if type(raw) is tuple:  # a CSV record: valid and canonical as written, most likely
                 fast = fast_row(raw, now)
@@ -231,9 +285,10 @@ def _open(path: Path) -> IO[str]:
 
 def _file_batches(path: Path, fmt: str, batch_size: int) -> Iterator[Batch]:
     """Read and validate the file in this process."""
+    now = utcnow()
     with _open(path) as stream:
-        items = read_csv(stream) if fmt == "csv" else read_jsonl(stream)
-        yield from validated_batches(items, batch_size, stream.buffer.tell)
+        items = read_csv(stream, line_checker(now)) if fmt == "csv" else read_jsonl(stream)
+        yield from validated_batches(items, batch_size, stream.buffer.tell, now)
 
 
 def _child_batches(path: Path, fmt: str, batch_size: int) -> Iterator[Batch]:

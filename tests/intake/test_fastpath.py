@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 
 import pytest
@@ -9,9 +10,9 @@ from sqlalchemy import select
 
 from portal.cases.models import Case
 from portal.extensions import db
-from portal.intake.fastpath import EXPORTED_AT, as_row, fast_row
+from portal.intake.fastpath import EXPORTED_AT, as_row, fast_row, line_checker
 from portal.intake.generate import generate_records
-from portal.intake.importer import import_file
+from portal.intake.importer import VALID, import_file, read_csv, validated_batches
 from portal.intake.records import FIELDS, validate
 from tests.intake.sample import csv_bytes, record
 
@@ -73,3 +74,43 @@ def test_backslashes_and_quotes_survive_the_staging_copy(ctx, tmp_path):
     assert import_file(path).created == 1
     case = db.session.scalar(select(Case))
     assert case.debtor.name == name and case.creditor.name == "C:\\Acme"
+
+
+def test_the_line_fast_path_gives_fast_rows_result_for_generated_records():
+    check = line_checker(NOW)
+    records = list(generate_records(2000, seed=11))
+    lines = csv_bytes(records).decode().splitlines()[1:]
+    results = [check(line) for line in lines]
+    assert sum(r is None for r in results) < 10
+    for values, line, result in zip(records, lines, results):
+        assert result == fast_row(_fields(values), NOW), line
+
+
+def _read(content: bytes, fast) -> list:
+    """Every batch `validated_batches` makes of the file, reading with or without the line fast path."""
+    stream = io.TextIOWrapper(io.BytesIO(content), encoding="utf-8-sig", errors="replace", newline="")
+    return list(validated_batches(read_csv(stream, fast), 3, now=NOW))
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_a_file_in_contract_order_reads_the_same_with_and_without_the_line_fast_path(newline):
+    """Quotes, a field over two lines, blank lines, NUL, bad UTF-8, short lines: same records, errors and lines."""
+    records = [record(f"AK-2026-{n:07d}", debtor_id=f"D{n}") for n in range(1, 8)]
+    records[1]["debtor_name"] = 'Dupont, Marie "Mimi"'  # quoted by the writer
+    records[2]["debtor_name"] = f"Jean{newline}Martin"  # a quoted field over two physical lines
+    records[3]["debtor_country"] = "fr"  # normalised by the slow path
+    records[4]["principal_minor"] = "-1"
+    content = csv_bytes(records, newline=newline, bom=True).decode("utf-8-sig")
+    lines = content.split(newline)
+    lines[1] = lines[1].replace("Acme SARL", "Acme\x00SARL")  # NUL: csv refuses the line
+    lines.insert(3, "")  # a blank line
+    lines.insert(6, "AK-2026-0000099,ACME-FR")  # too few fields
+    content = newline.join(lines).encode() + b"AK-2026-0000100,ACME-FR,Acme \xff SARL" + b",x" * 21 + newline.encode()
+    fast, slow = _read(content, line_checker(NOW)), _read(content, None)
+    assert fast == slow
+    refused = [line for _, rejected, _ in slow for line, _ in rejected]
+    accepted = [item[0] for batch, _, _ in slow for item in batch]
+    # 2: NUL; 4: blank; 5-6: a name over two lines (control characters); 7: too few fields; 9: -1; 12: bad UTF-8
+    assert refused == [2, 5, 7, 9, 12] and accepted == [3, 8, 10, 11]
+    stream = io.TextIOWrapper(io.BytesIO(content), encoding="utf-8-sig", errors="replace", newline="")
+    assert [line for line, _, errors in read_csv(stream, line_checker(NOW)) if errors is VALID] == [10, 11]
