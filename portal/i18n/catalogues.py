@@ -7,8 +7,10 @@ Used by `bin/i18n` (run it after changing any translatable string) and by
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import sys
+import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -115,11 +117,12 @@ def compile_all() -> None:
     for locale, path in catalogue_paths().items():
         with open(path, "rb") as fh:
             catalog = read_po(fh, locale=locale)
-        # Written aside, then renamed: a test run (or app) reading the .mo never sees half a file.
-        partial = path.with_suffix(".mo.tmp")
-        with open(partial, "wb") as fh:
+        # Written aside under a name of its own, then renamed: a process reading the .mo never sees
+        # half a file, and two processes compiling at once (CI's two test runs) never share one.
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix="messages.", suffix=".mo.tmp", delete=False) as fh:
             write_mo(fh, catalog)
-        partial.replace(path.with_suffix(".mo"))
+        os.chmod(fh.name, 0o644)  # readable like the file it replaces, not 0600
+        os.replace(fh.name, path.with_suffix(".mo"))
 
 
 def placeholders(text: str) -> Counter:
@@ -179,8 +182,6 @@ def main(argv: list[str]) -> int:
         extract()
         init(argv[1])
     elif command == "check":
-        import tempfile
-
         with tempfile.TemporaryDirectory() as tmp:
             found = check(extract(Path(tmp) / "messages.pot"))
         print("\n".join(found) or "All catalogues are complete and up to date.")
