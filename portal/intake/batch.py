@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from itertools import count, repeat
 
-from sqlalchemy import bindparam, column, text
+from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from portal.clock import utcnow
@@ -164,7 +164,7 @@ def _classify(conn, dialect: str, kept: list[Item], held: dict, result: BatchRes
             held_ids.append(case_id)
         elif at < seen:
             counts.stale += 1
-            result.held[row[REFERENCE]] = seen
+            result.held[row[REFERENCE]] = seen.astimezone(UTC)
         elif row[HASH] == held_hash:
             counts.unchanged += 1
             if at > seen:
@@ -182,16 +182,25 @@ def _classify(conn, dialect: str, kept: list[Item], held: dict, result: BatchRes
 
 def _held(conn, dialect: str, references: list[str]) -> dict[str, tuple[int, datetime | None, str | None]]:
     """reference -> (case id, newest exported_at seen, record hash of its current export) for known cases."""
+    # Through the driver, without SQLAlchemy's per-row result processing (half the cost of
+    # a re-import); SQLite's stored text is read back as UTCDateTime would read it.
     if dialect == "postgresql":
-        where, refs = "c.reference = ANY(:refs)", references
+        where, refs, stamp = "c.reference = ANY(%(refs)s)", {"refs": references}, None
     else:
-        where, refs = "c.reference IN (SELECT value FROM json_each(:refs))", json.dumps(references)
-    query = text(
-        "SELECT c.reference, c.id, coalesce(c.exported_at_seen, e.exported_at) AS exported_at, e.record_hash"
-        " FROM cases AS c"
-        f" LEFT JOIN case_exports AS e ON e.id = c.current_export_id WHERE {where}"
-    ).columns(column("reference"), column("id"), column("exported_at", UTCDateTime()), column("record_hash"))
-    return {ref: (case_id, at, digest) for ref, case_id, at, digest in conn.execute(query, {"refs": refs})}
+        where, refs, stamp = "c.reference IN (SELECT value FROM json_each(?))", (json.dumps(references),), _from_sqlite
+    rows = conn.exec_driver_sql(
+        "SELECT c.reference, c.id, coalesce(c.exported_at_seen, e.exported_at), e.record_hash FROM cases AS c"
+        f" LEFT JOIN case_exports AS e ON e.id = c.current_export_id WHERE {where}", refs
+    )
+    if stamp is None:
+        return {ref: (case_id, at, digest) for ref, case_id, at, digest in rows}
+    return {ref: (case_id, at and stamp(at), digest) for ref, case_id, at, digest in rows}
+
+
+@lru_cache(maxsize=256)
+def _from_sqlite(stamp: str) -> datetime:
+    """A UTCDateTime stored on SQLite ("YYYY-MM-DD HH:MM:SS.ffffff", UTC) as an aware datetime."""
+    return datetime.fromisoformat(stamp).replace(tzinfo=UTC)
 
 
 def _mark_seen(conn, dialect: str, restated: list[tuple[int, datetime]]) -> None:
@@ -217,8 +226,8 @@ def _allocate(conn, dialect: str, table: str, n: int) -> list[int]:
         # it was looked up once per row, which cost ten times the nextval() calls themselves.
         sequence = conn.exec_driver_sql(f"SELECT pg_get_serial_sequence('{table}', 'id')").scalar()
         literal = "'" + sequence.replace("'", "''") + "'"
-        query = f"SELECT nextval({literal}::regclass) FROM generate_series(1, %(n)s)"
-        return [row[0] for row in conn.exec_driver_sql(query, {"n": n})]
+        query = f"SELECT array_agg(nextval({literal}::regclass)) FROM generate_series(1, %(n)s)"
+        return conn.exec_driver_sql(query, {"n": n}).scalar()  # one array, not n rows
     top = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table}").scalar()
     return list(range(top + 1, top + n + 1))
 

@@ -99,16 +99,28 @@ def fast_row(fields: tuple[str, ...], now: datetime) -> tuple[Row, datetime] | N
     return _finish(fields, joined[: joined.rindex("\x1f")], now.date().isoformat(), now + MAX_CLOCK_SKEW)
 
 
-def line_checker(now: datetime) -> Callable[[str], tuple[Row, datetime] | None]:
+def line_checker(now: datetime) -> Callable[[str, int], tuple[int, Row, datetime] | None]:
     """`fast_row` for a CSV line as written (end of line removed), when its columns are in contract
     order and it holds no quote: then every comma separates two fields, and the line itself is
-    what `fast_row` would match, with commas for U+001F. Saves parsing it with `csv` and joining."""
-    today, latest, match = now.date().isoformat(), now + MAX_CLOCK_SKEW, _CANONICAL_LINE.fullmatch
+    what `fast_row` would match, with commas for U+001F. Saves parsing it with `csv` and joining.
+    The checker takes the line's number too and returns the batch item `(number, row, exported_at)`."""
+    today, latest, match, blake2b = now.date().isoformat(), now + MAX_CLOCK_SKEW, _CANONICAL_LINE.fullmatch, hashlib.blake2b
 
-    def check(line: str) -> tuple[Row, datetime] | None:
+    def check(line: str, number: int) -> tuple[int, Row, datetime] | None:
+        # `_finish`, written out: this runs once per record of the file.
         if match(line) is None:
             return None
-        return _finish(line.split(","), line[: line.rindex(",")].replace(",", "\x1f"), today, latest)
+        fields = line.split(",")
+        birth = fields[_BIRTH]
+        if birth and (fields[_TYPE] == "business" or birth > today):
+            return None
+        parsed = _parse_timestamp(fields[EXPORTED_AT])
+        if parsed is None or parsed[0] > latest:
+            return None
+        ref = fields[0]
+        debtor_id = fields[3]
+        digest = blake2b(line[: line.rindex(",")].replace(",", "\x1f").encode(), digest_size=16).hexdigest()
+        return number, (*fields, ref.replace("-", ""), f"id:{debtor_id}" if debtor_id else f"case:{ref}", digest), parsed[0]
 
     return check
 
