@@ -9,6 +9,11 @@ reports. So the fast path can only say "valid, and exactly as written"; it never
 refuses or rewrites a record itself, and both paths give the same row and hash
 (tests/intake/test_fastpath.py compares them).
 
+`line_checker` does the same for a CSV line as written, when the file's columns are in
+contract order and the line holds no quote: every comma then separates two fields, so
+one expression (commas for U+001F) checks the line before it is split, with no `csv`
+parse and no join; `importer.read_csv` hands any other line to `csv` as before.
+
 The row both paths produce is what `batch.apply_batch` stages: the contract's fields in
 `FIELDS` order as text ("" when absent), then `lookup_key`, `debtor_key`, `record_hash`.
 """
