@@ -61,11 +61,17 @@ def breakdown(export: CaseExport, entries_after: list[CaseEntry]) -> Breakdown:
     )
 
 
-def case_breakdown(case: Case) -> Breakdown:
-    """The breakdown of one case, reading only the entries the export does not include."""
+def case_breakdown(case: Case, entries: list[CaseEntry] | None = None) -> Breakdown:
+    """The breakdown of one case, from the entries the export does not include.
+
+    `entries`: every entry of the case, in sequence order, when the caller has them already
+    (the "what you owe" page shows them too); otherwise only the ones needed are read.
+    """
     export = case.export
     if export is None:
         raise ValueError(f"case {case.reference} has no export")
+    if entries is not None:
+        return breakdown(export, [entry for entry in entries if entry.sequence > export.events_applied_through])
     entries = db.session.scalars(
         select(CaseEntry)
         .where(CaseEntry.case_id == case.id, CaseEntry.sequence > export.events_applied_through)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.auth.identity import DebtorIdentity
-from portal.cases.balance import Breakdown, breakdown, case_breakdown, case_breakdowns
+from portal.cases.balance import Breakdown, case_breakdown, case_breakdowns
 from portal.cases.models import Case, CaseEntry, CaseExport, Debtor, EntryKind
 from portal.extensions import db
 from portal.money import Money
@@ -87,10 +87,7 @@ def entries(case: Case) -> list[CaseEntry]:
 
 def figures(case: Case, case_entries: list[CaseEntry] | None = None) -> Breakdown:
     """The breakdown of what is owed now (see `portal.cases.balance`), from `case_entries` when given."""
-    if case_entries is None or case.export is None:
-        return case_breakdown(case)
-    applied = case.export.events_applied_through
-    return breakdown(case.export, [entry for entry in case_entries if entry.sequence > applied])
+    return case_breakdown(case, case_entries)
 
 
 def history(case: Case, case_entries: list[CaseEntry] | None = None) -> list[HistoryEvent]:

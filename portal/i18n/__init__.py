@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from functools import lru_cache
 
-from datetime import date, datetime
-
+import flask_babel
 from babel import Locale, UnknownLocaleError, dates
 from flask import Flask, current_app, g, request, session
-import flask_babel
 from flask_babel import get_locale, to_user_timezone
 
 from portal.extensions import babel

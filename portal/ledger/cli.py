@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import sys
+from datetime import timedelta
 
 import click
 from portal.extensions import db
@@ -94,8 +95,6 @@ def requeue(ids: tuple[str, ...], all_: bool):
               help="Keep delivered events for this many days.")
 def purge(days: int):
     """Delete delivered events older than --older-than days (pending events and dead letters stay)."""
-    from datetime import timedelta
-
     count = services.purge_delivered(timedelta(days=days))
     db.session.commit()
     click.echo(f"purged {count} delivered events older than {days} days")
