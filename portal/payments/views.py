@@ -15,9 +15,9 @@ from portal.debtor.services import find_case
 from portal.extensions import db
 from portal.i18n import current_locale
 from portal.money import Money
-from portal.payments import fulfil, gateway, policy, services, webhooks
+from portal.payments import gateway, policy, services, sessions, webhooks
 from portal.payments.forms import PayForm, new_nonce
-from portal.payments.models import Payment, PaymentKind, PaymentState, StaleState
+from portal.payments.models import Payment, PaymentKind, PaymentState
 from portal.payments.receipts import method_label
 from portal.security_headers import CSP
 
@@ -101,8 +101,19 @@ def pay_submit(reference: str):
             return _render_pay(case, offer, form, 400)
     else:
         return _render_pay(case, offer, form, 400)
-    reuse = services.reusable(case, kind, amount)
-    if reuse is not None:
+    reuse = services.reusable(case, kind, amount)  # the same choice again: back to its page if still payable
+    reuse_id, reuse_session = (reuse.id, reuse.checkout_session_id) if reuse is not None else (None, None)
+    try:  # the debtor's other open Checkout pages close first: only one can be paid
+        taken = sessions.close_others(case.id, keep_id=reuse_id)
+        if taken is None and reuse_id is not None:
+            reuse = sessions.recheck(reuse_id, reuse_session)
+            taken = reuse if reuse.state in sessions.TAKEN else None
+    except gateway.GatewayError:
+        db.session.rollback()
+        return render_template("payments/unavailable.html", case=case), 502
+    if taken is not None:
+        return redirect(url_for("payments.status", payment_id=taken.id), code=303)
+    if reuse is not None and reuse.state == PaymentState.open:
         return redirect(reuse.checkout_url, code=303)
     try:
         payment = services.start(case, kind, amount, discount, form.nonce.data)
@@ -133,7 +144,15 @@ def pay_submit(reference: str):
     except gateway.GatewayError:
         db.session.commit()  # keep the failure on record
         return render_template("payments/unavailable.html", case=case), 502
-    return redirect(payment.checkout_url, code=303)
+    return _one_payable(case, payment)
+
+
+def _one_payable(case, payment: Payment):
+    """To the new Checkout page, unless a twin submission's page was paid meanwhile: then to that payment."""
+    taken = sessions.keep_one(case.id, payment.id)
+    if taken is None:
+        return redirect(payment.checkout_url, code=303)
+    return redirect(url_for("payments.status", payment_id=taken.id), code=303)
 
 
 @bp.get("/payments/<int:payment_id>/return")
@@ -143,25 +162,10 @@ def returned(payment_id: int):
     payment = _own_payment(payment_id)
     if payment.state in (PaymentState.pending, PaymentState.open) and payment.checkout_session_id:
         try:
-            _refresh(payment.id, payment.checkout_session_id)
+            sessions.refresh(payment.id, gateway.retrieve_session(payment.checkout_session_id), "return")
         except gateway.GatewayError:
             db.session.rollback()  # the status page says "processing" and the webhook will follow
     return redirect(url_for("payments.status", payment_id=payment_id), code=303)
-
-
-def _refresh(payment_id: int, session_id: str) -> None:
-    """Apply the Checkout Session as Stripe has it now, racing safely with the webhook."""
-    session = gateway.retrieve_session(session_id)
-    intent = gateway.retrieve_intent(session["payment_intent"]) if session.get("payment_intent") else None
-    for attempt in range(3):
-        try:
-            locked = fulfil.lock(payment_id)
-            fulfil.apply_session(locked, session, intent, "return")
-            db.session.commit()
-            return
-        except StaleState:
-            db.session.rollback()  # the webhook recorded it first; look again
-    db.session.rollback()
 
 
 @bp.get("/payments/<int:payment_id>")

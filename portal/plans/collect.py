@@ -22,7 +22,7 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.ledger.outbox import record_event
 from portal.money import Money
-from portal.payments import fulfil, gateway
+from portal.payments import fulfil, gateway, sessions
 from portal.payments.models import Payment, PaymentEvent, PaymentKind, PaymentState, StaleState
 from portal.plans import mail
 from portal.plans.models import (
@@ -77,12 +77,15 @@ def collect(as_of: date) -> Report:
                                .where(Instalment.state == I.due, Payment.state == PaymentState.pending,
                                       PlanPayment.attempt > 0, Payment.created_at <= utcnow() - STUCK_AFTER)
                                ).all()
-    ids = db.session.scalars(select(Instalment.id).where(_chargeable(as_of), _active_plan(as_of))
+    case_of = select(Plan.case_id).where(Plan.id == Instalment.plan_id).scalar_subquery()
+    due = db.session.execute(select(Instalment.id, case_of).where(_chargeable(as_of), _active_plan(as_of))
                              .order_by(Instalment.due_date, Instalment.id)).all()
     db.session.commit()
     for payment_id in stuck:
         _charge(payment_id, as_of, report)
-    for instalment_id in ids:
+    for instalment_id, case_id in due:
+        if not _only_payment(case_id, report):
+            continue
         payment_id = _claim(instalment_id, as_of)
         if payment_id is None:
             report.skipped += 1  # another run claimed it first
@@ -90,6 +93,24 @@ def collect(as_of: date) -> Report:
         _charge(payment_id, as_of, report)
     report.reminded = _remind(as_of)
     return report
+
+
+def _only_payment(case_id: int, report: Report) -> bool:
+    """Close the debtor's open Checkout pages on the case before charging; False to leave it for now.
+
+    A debtor paying off the plan (or this instalment) on Checkout while the run charges would
+    pay twice. If such a page was paid already, it is recorded (a pay-off marks the instalments
+    paid, so the claim below finds nothing to charge); if Stripe cannot be reached, the next run
+    charges the instalment.
+    """
+    try:
+        sessions.close_others(case_id)
+    except gateway.GatewayError as exc:
+        db.session.rollback()
+        log.warning("case %s: open Checkout pages could not be closed (%s); the next run charges it", case_id, exc)
+        report.skipped += 1
+        return False
+    return True
 
 
 def _claim(instalment_id: int, as_of: date) -> int | None:

@@ -15,6 +15,7 @@ from portal.i18n import current_locale
 from portal.money import Money, exponent
 from portal.payments import gateway
 from portal.payments import services as payments
+from portal.payments import sessions
 from portal.payments.forms import new_nonce
 from portal.payments.models import PaymentKind
 from portal.payments.views import CHECKOUT_LOCALES, _checkout_form_action, _own_case
@@ -97,6 +98,16 @@ def _start(case, plan: Plan, nonce: str):
 def _checkout(case, plan: Plan, instalment: Instalment, nonce: str, save: bool, pay_off: Money | None = None):
     """Record the payment of one instalment, or of the whole rest (`pay_off`), committed; then open Checkout."""
     kind, amount = (PaymentKind.full, pay_off) if pay_off else (PaymentKind.instalment, instalment.amount)
+    existing = payments.find_by_key(payments.idempotency_key(case, nonce))
+    if existing is not None and existing.checkout_url:  # the same click again: back to its page
+        return redirect(existing.checkout_url, code=303)
+    try:  # the debtor's other open Checkout pages close first: only one can be paid
+        taken = sessions.close_others(case.id)
+    except gateway.GatewayError:
+        db.session.rollback()
+        return render_template("payments/unavailable.html", case=case), 502
+    if taken is not None:
+        return redirect(url_for("payments.status", payment_id=taken.id), code=303)
     try:
         payment = payments.start(case, kind, amount, Money.zero(plan.currency), nonce)
         if db.session.get(PlanPayment, payment.id) is None:
@@ -123,6 +134,9 @@ def _checkout(case, plan: Plan, instalment: Instalment, nonce: str, save: bool, 
     except gateway.GatewayError:
         db.session.commit()
         return render_template("payments/unavailable.html", case=case), 502
+    taken = sessions.keep_one(case.id, payment.id)
+    if taken is not None:
+        return redirect(url_for("payments.status", payment_id=taken.id), code=303)
     return redirect(payment.checkout_url, code=303)
 
 

@@ -126,3 +126,44 @@ def test_a_run_that_stopped_after_claiming_is_finished_by_a_later_run_not_by_a_c
     assert report.charged == [f"{_id(app)}/2"]
     assert [s for _n, s, _a, _d in _plan(app)[1]][:2] == ["paid", "paid"]
     assert len(emulator.store.all("payment_intent")) == 2
+
+
+def _open_pay_off(debtor) -> str:
+    """The debtor opens "pay off the rest" on Checkout; returns the session id."""
+    import re
+    page = debtor.client.get(f"/cases/{debtor.reference}/plan").get_data(as_text=True)
+    form = re.search(r'action="(/cases/[^"]+/plan/pay-off)">\s*<input type="hidden" name="csrf_token" value="([^"]+)">'
+                     r'\s*<input type="hidden" name="nonce" value="([^"]+)"', page)
+    response = debtor.client.post(form.group(1), data={"csrf_token": form.group(2), "nonce": form.group(3)})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return response.location.rsplit("/", 1)[1]
+
+
+def _succeeded_minor(app) -> list[int]:
+    with app.app_context():
+        return list(db.session.scalars(select(Payment.amount_minor).where(Payment.state == PaymentState.succeeded)
+                                       .order_by(Payment.id)))
+
+
+def test_a_pay_off_page_left_open_is_closed_before_the_instalment_is_charged(app, plan_debtor, emulator):
+    _agree(app, plan_debtor, emulator)
+    pay_off = _open_pay_off(plan_debtor)
+    with app.app_context():
+        report = collect(_plan(app)[1][1][3])
+    assert report.charged == [f"{_id(app)}/2"]
+    assert emulator.store.objects[pay_off]["status"] == "expired"  # it can no longer take the old rest
+    assert _succeeded_minor(app) == [2987, 2987]
+
+
+def test_a_pay_off_paid_before_the_run_is_recorded_and_nothing_more_is_charged(app, plan_debtor, emulator):
+    _agree(app, plan_debtor, emulator)
+    pay_off = _open_pay_off(plan_debtor)
+    plan_debtor.pay_on_stripe(pay_off)  # paid; the webhook and the return have not reached us yet
+    intents_before = len(emulator.store.all("payment_intent"))
+    with app.app_context():
+        report = collect(_plan(app)[1][1][3])
+    assert report.charged == [] and len(emulator.store.all("payment_intent")) == intents_before
+    assert _succeeded_minor(app) == [2987, 8963]
+    assert [s for _n, s, _a, _d in _plan(app)[1]] == ["paid", "paid", "paid", "paid"]
+    emulator.deliver()  # the late webhooks change nothing
+    assert _succeeded_minor(app) == [2987, 8963]
