@@ -64,6 +64,8 @@ class Config:
         self.PORTAL_ENV = env
         self.PORTAL_VAR_DIR = str(var)
         self.SECRET_KEY = _env("SECRET_KEY", DEV_SECRET)
+        #: Former SECRET_KEYs, comma-separated, still accepted while rotating (sealed TOTP seeds).
+        self.SECRET_KEY_FALLBACKS = [k for k in (_env("SECRET_KEY_FALLBACKS") or "").split(",") if k]
         self.SQLALCHEMY_DATABASE_URI = _normalise_db_url(
             _env("DATABASE_URL", f"sqlite:///{var / 'portal.db'}")
         )

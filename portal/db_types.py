@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, String
 from sqlalchemy.types import TypeDecorator
 
 
@@ -26,3 +26,20 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class Sealed(TypeDecorator):
+    """A short secret stored encrypted (portal.sealing): the database only ever holds the sealed token."""
+
+    impl = String(255)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect):
+        from portal.sealing import seal  # needs the app's keys; imported here to keep models light
+
+        return None if value is None else seal(value)
+
+    def process_result_value(self, value: str | None, dialect):
+        from portal.sealing import unseal
+
+        return None if value is None else unseal(value)

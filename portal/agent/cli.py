@@ -1,4 +1,4 @@
-"""`flask agents create|list|disable|reset-totp`: staff accounts are made on the command line only."""
+"""`flask agents create|list|disable|reset-totp|reseal`: staff accounts are made on the command line only."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import flag_modified
 
 from portal.agent import accounts
 from portal.agent.audit import audit
@@ -82,6 +83,19 @@ def reset_totp(email: str):
     db.session.commit()
     click.echo(f"new second factor for {staff.email}")
     _show_totp(staff)
+
+
+@agents.command("reseal")
+@with_appcontext
+def reseal():
+    """Seal every TOTP seed again under the current SECRET_KEY (after rotating it; see portal/sealing.py)."""
+    count = 0
+    for staff in db.session.scalars(select(Staff).where(Staff.totp_secret.is_not(None)).order_by(Staff.id)):
+        assert staff.totp_secret  # opened with whichever key sealed it
+        flag_modified(staff, "totp_secret")  # written again: sealed under the newest key
+        count += 1
+    db.session.commit()
+    click.echo(f"resealed {count} second factors under the current SECRET_KEY")
 
 
 def _find(email: str) -> Staff:

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, Index, String, T
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
-from portal.db_types import UTCDateTime
+from portal.db_types import Sealed, UTCDateTime
 from portal.extensions import db
 
 #: Flask-Login ids of staff start with this, so they never parse as a debtor's "<id>:<assurance>".
@@ -40,8 +40,8 @@ class Staff(UserMixin, db.Model):
     role: Mapped[StaffRole] = mapped_column(Enum(StaffRole, native_enum=False, length=16))
     #: argon2id PHC string ("$argon2id$v=19$..."); rehashed at sign-in when the parameters change.
     password_hash: Mapped[str] = mapped_column(String(255))
-    #: Base32 TOTP secret (RFC 6238); None for agents who have no second factor.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: Base32 TOTP secret (RFC 6238), sealed at rest (portal.sealing); None for agents who have no second factor.
+    totp_secret: Mapped[str | None] = mapped_column(Sealed)
     #: Highest TOTP time step accepted so far: a code is never accepted twice.
     totp_last_step: Mapped[int | None]
     #: Consecutive failed passwords or codes since the last success or lock.

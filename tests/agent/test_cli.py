@@ -1,10 +1,10 @@
-"""`flask agents create|list|disable|reset-totp`."""
+"""`flask agents create|list|disable|reset-totp|reseal`."""
 
 from urllib.parse import parse_qs, urlsplit
 
 import pyotp
 
-from portal.agent.models import Staff
+from portal.agent.models import Staff, StaffRole
 from portal.extensions import db
 from tests.agent.conftest import PASSWORD, audit_rows
 
@@ -87,3 +87,25 @@ def test_list_disable_and_reset_totp(app, runner, make_staff):
     assert _staff(app, "boss@agency.test").totp_secret != boss.secret
     actions = [(r["action"], r["target"]) for r in audit_rows(app) if r["action"].startswith("staff.")]
     assert ("staff.disabled", "anne@agency.test") in actions and ("staff.totp_reset", "boss@agency.test") in actions
+
+
+def _stored_seed(app, email: str) -> str:
+    """What the database itself holds in totp_secret, below the ORM."""
+    from sqlalchemy import text
+    with app.app_context():
+        return db.session.execute(text("SELECT totp_secret FROM staff WHERE email = :e"), {"e": email}).scalar_one()
+
+
+def test_the_database_holds_the_seed_sealed_and_reseal_moves_it_to_a_new_secret_key(app, runner, make_staff,
+                                                                                   monkeypatch):
+    ref = make_staff("boss@agency.test", StaffRole.supervisor)
+    stored = _stored_seed(app, "boss@agency.test")
+    assert ref.secret not in stored and len(stored) > 100  # a Fernet token, not the base32 seed
+    old_key = app.config["SECRET_KEY"]
+    monkeypatch.setitem(app.config, "SECRET_KEY", "the-rotated-secret-key-of-more-than-32-characters")
+    monkeypatch.setitem(app.config, "SECRET_KEY_FALLBACKS", [old_key])
+    result = runner.invoke(args=["agents", "reseal"])
+    assert result.exit_code == 0 and "resealed 1 second factors" in result.output, result.output
+    assert _stored_seed(app, "boss@agency.test") != stored
+    monkeypatch.setitem(app.config, "SECRET_KEY_FALLBACKS", [])  # the old key is gone: the seed still opens
+    assert _staff(app, "boss@agency.test").totp_secret == ref.secret
