@@ -41,8 +41,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 def _features():
     """Each feature package brings its own `init_app` (blueprints, CLI, hooks)."""
     from portal import (
-        agent, api, auth, debtor, demo, documents, errors, intake, ledger, links, notifications, pages, payments, plans, privacy,
-        ratelimit, uploads, disputes, support, messages, contact,
+        agent, api, auth, debtor, demo, documents, errors, health, intake, ledger, links, notifications, pages, payments, plans,
+        privacy, ratelimit, uploads, disputes, support, messages, contact,
     )
 
-    return [errors, ratelimit, notifications, auth, links, debtor, pages, api, intake, ledger, payments, plans, uploads, disputes, support, messages, contact, documents, privacy, agent, demo]
+    return [errors, ratelimit, notifications, auth, links, debtor, pages, api, intake, ledger, payments, plans, uploads, disputes, support, messages, contact, documents, privacy, agent, demo, health]
