@@ -9,6 +9,11 @@ the read at the start of a request uses the request's connection (a read commits
 nothing, and it saves a second pool checkout and pre-ping). A request that stores nothing
 creates no row, and an unchanged session is written at most once a minute (to keep
 `last_seen_at` fresh).
+
+While the database is out of reach nothing is lost: a session that cannot be read is
+marked `unread` (the request then answers 503, see `portal.errors.unavailable`) and is
+never saved, so the browser keeps its cookie and the row its contents; a write that fails
+after the view has answered is skipped with one WARNING line, and the answer stands.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import json
 import secrets
 from datetime import datetime, timedelta
 
-from flask import Flask, Request, Response
+from flask import Flask, Request, Response, g
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy import delete, insert, or_, select, update
@@ -26,6 +31,7 @@ from werkzeug.datastructures import CallbackDict
 
 from portal.auth.models import WebSession
 from portal.clock import utcnow
+from portal.errors import unavailable
 from portal.extensions import db
 
 #: Bytes of randomness in a session id (256 bits).
@@ -61,6 +67,8 @@ class ServerSession(CallbackDict, SessionMixin):
         self.stale_hashes: list[str] = []
         #: Whether the client sent a cookie that no longer names a live session.
         self.dead_cookie = False
+        #: The database error that kept the cookie's session from being read (None: it was read).
+        self.unread: BaseException | None = None
         self.modified = False
         self.accessed = False
 
@@ -118,11 +126,19 @@ class ServerSessionInterface(SessionInterface):
         now = utcnow()
         id_hash = hash_id(sid)
         # Read on the request's own connection: one pool checkout (and pre-ping) per request, not two.
-        row = db.session.connection().execute(
-            select(sessions.c.data, sessions.c.created_at, sessions.c.last_seen_at).where(
-                sessions.c.id_hash == id_hash
-            )
-        ).one_or_none()
+        try:
+            row = db.session.connection().execute(
+                select(sessions.c.data, sessions.c.created_at, sessions.c.last_seen_at).where(
+                    sessions.c.id_hash == id_hash
+                )
+            ).one_or_none()
+        except Exception as exc:
+            if not unavailable.is_unavailable(exc):
+                raise
+            db.session.rollback()
+            session = ServerSession()
+            session.unread = exc  # answered 503 before any view runs; never saved
+            return session
         if row is not None and not _expired(app, row.created_at, row.last_seen_at, now):
             return ServerSession(_loads(row.data), sid, row.last_seen_at)
         session = ServerSession()
@@ -135,6 +151,17 @@ class ServerSessionInterface(SessionInterface):
         """Write what changed, set or delete the cookie, and drop stale rows."""
         if session.accessed:
             response.vary.add("Cookie")
+        if session.unread is not None or g.get("database_unavailable"):
+            return  # the database is gone: keep the cookie and the row as they are
+        try:
+            self._save(app, session, response)
+        except Exception as exc:
+            if not unavailable.is_unavailable(exc):
+                raise
+            unavailable.session_write_skipped(exc)
+
+    def _save(self, app: Flask, session: ServerSession, response: Response) -> None:
+        """The writes of `save_session`; the cookie is set only once its row is written."""
         now = utcnow()
         stale, session.stale_hashes = session.stale_hashes, []
         if not session:
@@ -148,12 +175,12 @@ class ServerSessionInterface(SessionInterface):
                     conn.execute(delete(sessions).where(sessions.c.id_hash.in_(stale)))
             return
         data = _dumps(dict(session))
+        new_sid = None
         if session.sid is None:
-            session.sid = secrets.token_urlsafe(ID_BYTES)
+            new_sid = secrets.token_urlsafe(ID_BYTES)
             write = insert(sessions).values(
-                id_hash=hash_id(session.sid), data=json.loads(data), created_at=now, last_seen_at=now
+                id_hash=hash_id(new_sid), data=json.loads(data), created_at=now, last_seen_at=now
             )
-            self._set_cookie(app, response, session.sid)
         elif data != session.loaded:
             write = (
                 update(sessions)
@@ -171,6 +198,9 @@ class ServerSessionInterface(SessionInterface):
                 conn.execute(delete(sessions).where(sessions.c.id_hash.in_(stale)))
             if write is not None:
                 conn.execute(write)
+        if new_sid is not None:
+            session.sid = new_sid
+            self._set_cookie(app, response, new_sid)
         session.loaded = data
         session.last_seen_at = now
 

@@ -3,11 +3,15 @@
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
+
+from portal.errors import unavailable
 
 
 def init_app(app: Flask) -> None:
-    """Register the handlers."""
+    """Register the handlers (and those for a database that is out of reach)."""
+    unavailable.init_app(app)
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
@@ -15,6 +19,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
+        # Raised outside the view (while finishing the response), the database error arrives wrapped.
+        if error.code == 500 and unavailable.is_unavailable(getattr(error, "original_exception", None)):
+            return unavailable.respond(error.original_exception)
         messages = {
             400: _("The request could not be understood."),
             403: _("You do not have access to this page."),
@@ -25,8 +32,16 @@ def init_app(app: Flask) -> None:
         }
         return _render(error.code or 500, messages.get(error.code, _("Something went wrong.")), error)
 
+    @app.errorhandler(DBAPIError)
+    def _database(error: DBAPIError):
+        if unavailable.is_unavailable(error):
+            return unavailable.respond(error)
+        return _unexpected(error)
+
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
+        if unavailable.is_unavailable(error):  # a bare driver error
+            return unavailable.respond(error)
         app.logger.exception("unhandled error")
         return _render(500, _("Something went wrong on our side. Please try again in a few minutes."))
 
