@@ -192,7 +192,9 @@ class Relay:
         """Take the lease of up to `claim_cases` free, due cases without dead letters."""
         blocked = select(LedgerEvent.case_id).where(LedgerEvent.state == EventState.dead)
         pending = select(LedgerEvent.case_id).where(LedgerEvent.state == EventState.pending)
-        free = or_(LedgerStream.owner.is_(None), LedgerStream.lease_until < now)
+        # Our own leases count as free: after a database error the relay forgets what it held
+        # (`run`), and must not wait for its own leases to run out before sending again.
+        free = or_(LedgerStream.owner.is_(None), LedgerStream.lease_until < now, LedgerStream.owner == self.id)
         query = (
             select(LedgerStream.case_id)
             .where(LedgerStream.case_id.in_(pending), LedgerStream.case_id.not_in(blocked),
