@@ -70,6 +70,9 @@ class Config:
             _env("DATABASE_URL", f"sqlite:///{var / 'portal.db'}")
         )
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        #: Seconds to wait for a new PostgreSQL connection: an unreachable server answers 503 in
+        #: seconds instead of holding the worker until gunicorn kills it.
+        self.DATABASE_CONNECT_TIMEOUT = _int("DATABASE_CONNECT_TIMEOUT", 5)
         #: Public address of the portal, used in links sent by mail, SMS and letters.
         self.PORTAL_BASE_URL = _env("PORTAL_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
         #: Where e-mail goes: smtp://user:pass@host:port (smtps:// for TLS) or file:///dir.
@@ -127,6 +130,10 @@ class Config:
         if overrides:
             for key, value in overrides.items():
                 setattr(self, key, value)
+        if self.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
+            options = dict(self.SQLALCHEMY_ENGINE_OPTIONS)
+            options["connect_args"] = {"connect_timeout": self.DATABASE_CONNECT_TIMEOUT, **options.get("connect_args", {})}
+            self.SQLALCHEMY_ENGINE_OPTIONS = options
 
     def as_dict(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()}

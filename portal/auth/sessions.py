@@ -135,7 +135,7 @@ class ServerSessionInterface(SessionInterface):
         except Exception as exc:
             if not unavailable.is_unavailable(exc):
                 raise
-            db.session.rollback()
+            unavailable.reset_session()
             session = ServerSession()
             session.unread = exc  # answered 503 before any view runs; never saved
             return session

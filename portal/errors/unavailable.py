@@ -20,6 +20,8 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from portal.extensions import db
+
 log = logging.getLogger("portal.unavailable")
 
 #: Seconds a client is asked to wait (a PostgreSQL restart takes a few).
@@ -79,6 +81,33 @@ def session_write_skipped(exc: BaseException) -> None:
                 _route(), describe(exc))
 
 
+def reset_session() -> None:
+    """Roll the ORM session back; if the connection died under it, throw the connection away instead."""
+    try:
+        db.session.rollback()
+    except Exception as exc:
+        if not is_unavailable(exc):
+            raise
+        db.session().invalidate()  # closes the dead connection locally, without another round trip
+
+
+def end_session(error: BaseException | None) -> None:
+    """Teardown: close the context's ORM session, surviving a connection the restart cut.
+
+    Runs before Flask-SQLAlchemy's own teardown (teardown functions run in reverse order),
+    whose rollback would otherwise raise out of the WSGI app and turn an answered request
+    into the server's bare 500.
+    """
+    try:
+        db.session.remove()
+    except Exception as exc:
+        if not is_unavailable(exc):
+            raise
+        log.warning("database unavailable: a connection was lost before its closing rollback (%s)", describe(exc))
+        db.session().invalidate()
+        db.session.remove()
+
+
 class SessionUnread(Exception):
     """The session named by the cookie could not be read: the request must not go on without it."""
 
@@ -135,4 +164,8 @@ def init_app(app: Flask) -> None:
         return respond(error)
 
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_without_session)
+    app.teardown_appcontext(end_session)
+    # Flask gives the "portal" logger its handler when `app.logger` is first used: now, so that
+    # our WARNING lines reach the server's error log even before anything else has logged.
+    app.logger.name  # noqa: B018
     guard_cli(app)

@@ -39,6 +39,7 @@ from sqlalchemy.exc import DBAPIError
 
 from portal.cases.models import Case
 from portal.clock import utcnow
+from portal.errors.unavailable import reset_session
 from portal.extensions import db
 from portal.ledger.models import EventState, LedgerEvent, LedgerRelay, LedgerStream
 from portal.ledger.transports import Answer, TransportError, transport_for
@@ -126,7 +127,7 @@ class Relay:
                 try:
                     worked = self.step()
                 except DBAPIError as exc:  # database restarting: wait, then start afresh
-                    db.session.rollback()
+                    reset_session()  # a rollback on the cut connection would fail too
                     self.held.clear()
                     log.warning("ledger relay: database unavailable (%s); retrying", type(exc.orig).__name__)
                     self.sleep(max(self.poll, 1.0))

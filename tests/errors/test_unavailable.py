@@ -152,10 +152,42 @@ def test_other_database_errors_stay_500(app, client):
     assert is_unavailable(OperationalError("SELECT 1", {}, ConnectionError("refused")))
 
 
-def test_a_command_ends_with_one_line_when_the_database_is_gone(ctx, runner, outage):
+@pytest.mark.parametrize("args", [["ledger", "status"], ["ledger", "relay", "--once"], ["plans", "collect"],
+                                  ["sessions", "purge"]])
+def test_a_command_ends_with_one_line_when_the_database_is_gone(ctx, runner, outage, args):
     outage.after(0)
-    result = runner.invoke(args=["ledger", "status"])
+    result = runner.invoke(args=args)
     assert result.exit_code == 1, (result.output, result.exception)
     assert result.output.strip().splitlines() == [
         "Error: the database is unavailable (OperationalError/ConnectionError: server closed the connection "
         "unexpectedly); what was committed stays, run the command again once the database is back"]
+
+
+def test_postgresql_connections_give_up_after_a_few_seconds(monkeypatch):
+    from config import Config
+
+    monkeypatch.setenv("DATABASE_CONNECT_TIMEOUT", "3")
+    pg = Config({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://portal@db.invalid/portal"})
+    assert pg.SQLALCHEMY_ENGINE_OPTIONS == {"pool_pre_ping": True, "connect_args": {"connect_timeout": 3}}
+    assert "connect_args" not in Config({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).SQLALCHEMY_ENGINE_OPTIONS
+
+
+def test_a_connection_cut_after_the_page_was_made_keeps_the_page(app, client, signed_in, caplog):
+    def cut(conn):
+        """The restart terminates the connection just before the request's closing ROLLBACK."""
+        if not cuts:
+            cuts.append(conn)
+            raise OperationalError("ROLLBACK", {}, ConnectionError("terminating connection"))
+
+    cuts: list = []
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "rollback", cut)
+    try:
+        response = client.get("/cases")
+    finally:
+        event.remove(engine, "rollback", cut)
+    assert cuts and response.status_code == 200
+    (line,) = warnings_only(caplog)
+    assert line.startswith("database unavailable: a connection was lost before its closing rollback")
+    assert client.get("/cases").status_code == 200

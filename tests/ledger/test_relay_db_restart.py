@@ -30,14 +30,22 @@ def test_a_database_lost_after_the_ledger_answered_is_survived_without_waiting_f
             failed.append(statement)
             raise OperationalError(statement, parameters, ConnectionError("terminating connection"))
 
+    def cut_rollback(conn):
+        """The rollback after the failure finds the connection cut as well."""
+        if len(failed) == 1:
+            failed.append("ROLLBACK")
+            raise OperationalError("ROLLBACK", {}, ConnectionError("terminating connection"))
+
     sleeps: list[float] = []
     relay = Relay(sleep=sleeps.append)
     event.listen(db.engine, "before_cursor_execute", restart_once)
+    event.listen(db.engine, "rollback", cut_rollback)
     try:
         sent = relay.run(once=True)
     finally:
         event.remove(db.engine, "before_cursor_execute", restart_once)
-    assert failed and sleeps[0] >= 1.0  # it waited for the database once
+        event.remove(db.engine, "rollback", cut_rollback)
+    assert len(failed) == 2 and sleeps[0] >= 1.0  # it waited for the database once
     assert "database unavailable (ConnectionError); retrying" in caplog.text
     # Its leases (LEDGER_LEASE_SECONDS=5) were still its own: it sent again at once.
     assert sent == 6 and count(EventState.pending) == 0 and count(EventState.delivered) == 6
