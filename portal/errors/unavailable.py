@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from portal.extensions import db
+from portal.i18n import template_context
 
 log = logging.getLogger("portal.unavailable")
 
@@ -66,8 +67,6 @@ def respond(exc: BaseException) -> Response:
         # Straight from the Jinja environment: render_template would run Flask-Login's context
         # processor, which loads the signed-in user from the database.
         template = current_app.jinja_env.get_template("errors/unavailable.html")
-        from portal.i18n import template_context
-
         response = Response(template.render(message=message, **template_context()), mimetype="text/html")
     response.status_code = 503
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)

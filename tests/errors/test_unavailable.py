@@ -191,3 +191,11 @@ def test_a_connection_cut_after_the_page_was_made_keeps_the_page(app, client, si
     (line,) = warnings_only(caplog)
     assert line.startswith("database unavailable: a connection was lost before its closing rollback")
     assert client.get("/cases").status_code == 200
+
+
+def test_rate_limit_counters_out_of_reach_answer_503(client, outage, caplog):
+    token = CSRF.search(client.get("/sign-in").text).group(1)
+    outage.after(1)  # the session is read; the sign-in limiter's counter (in the database) is not
+    assert_calm(client.post("/sign-in", data={"csrf_token": token, "reference": "AK-1", "dob_day": "1",
+                                              "dob_month": "1", "dob_year": "1980", "postcode": ""}))
+    assert len(warnings_only(caplog)) == 1
