@@ -1,7 +1,8 @@
 """The debtor corrects their e-mail, phone or postal address.
 
 A new e-mail or phone takes effect only once a one-time code sent to it comes back
-(portal.auth.codes); the address takes effect at once. Each change posts
+(portal.auth.codes), and then holds against older exports (portal.contact.corrections);
+the address takes effect at once. Each change posts
 `debtor.contact_changed` (changed fields only) on every case of the debtor that is not
 closed, and is audited, in the caller's transaction. Flushes only.
 """
@@ -10,12 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from portal.agent.audit import audit
 from portal.cases.models import Case, CaseExport, CaseStatus, Debtor
 from portal.clock import utcnow
-from portal.contact.models import DebtorAddress
+from portal.contact import corrections
+from portal.contact.models import ContactCorrection, DebtorAddress
 from portal.extensions import db
 from portal.ledger.outbox import record_event
 
@@ -47,10 +49,18 @@ def change(debtor: Debtor, email: str | None = None, phone: str | None = None,
            address: dict[str, str | None] | None = None) -> list[str]:
     """Apply the given corrections; post and audit what really changed. Returns the changed fields."""
     data: dict[str, Any] = {}
-    if email is not None and email != debtor.email:
-        debtor.email = data["email"] = email
-    if phone is not None and phone != debtor.phone:
-        debtor.phone = data["phone"] = phone
+    now = utcnow()
+    proven = {field: value for field, value in (("email", email), ("phone", phone))
+              if value is not None and value != getattr(debtor, field)}
+    if proven:
+        correction = db.session.get(ContactCorrection, debtor.id) or ContactCorrection(debtor_id=debtor.id)
+        for field, value in proven.items():
+            corrections.correct(correction, debtor, field, value, now)
+            data[field] = value
+        if correction.email_at is not None or correction.phone_at is not None:
+            db.session.add(correction)
+        elif inspect(correction).persistent:
+            db.session.delete(correction)  # back to the export's values: nothing to hold against it
     if address is not None:
         current = address_of(debtor.id)
         wanted = {part: address.get(part) or None for part in ADDRESS_PARTS}
@@ -60,13 +70,14 @@ def change(debtor: Debtor, email: str | None = None, phone: str | None = None,
                 db.session.add(current)
             for part, value in wanted.items():
                 setattr(current, part, value)
-            current.updated_at = utcnow()
+            current.updated_at = now
             data["address"] = wanted
     if not data:
         return []
     db.session.flush()
     for case in live_cases(debtor.id):
-        record_event(case, "debtor.contact_changed", data)
+        # One moment on every event: it is how portal.contact.corrections finds them again.
+        record_event(case, corrections.EVENT_TYPE, data, occurred_at=now)
     # Field names only: the audit log outlives erasure, so it must not hold the values.
     audit(None, "debtor.contact_changed", f"debtor:{debtor.id}", fields=sorted(data))
     return sorted(data)

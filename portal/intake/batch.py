@@ -21,8 +21,10 @@ exported_at as a datetime. Created and updated records get their primary keys re
 up front and are loaded into a temporary staging table (PostgreSQL: COPY of
 preformatted text lines; SQLite: executemany of tuples); four or
 five statements then upsert their creditors and debtors, insert the new cases, insert
-the immutable `case_exports` snapshots and point the cases at them. Nothing here
-commits: the caller owns the transaction.
+the immutable `case_exports` snapshots and point the cases at them. A debtor's e-mail or
+phone they corrected in the portal is then put back where the record may not overwrite
+it (`portal.contact.corrections`: one EXISTS per batch while no correction is open).
+Nothing here commits: the caller owns the transaction.
 """
 
 from __future__ import annotations
@@ -33,10 +35,11 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from itertools import count, repeat
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import Integer, bindparam, text
 from sqlalchemy.orm import Session
 
 from portal.clock import utcnow
+from portal.contact import corrections
 from portal.db_types import UTCDateTime
 from portal.intake.fastpath import EXPORTED_AT, HASH, REFERENCE, ROW, Row
 from portal.intake.records import FIELDS, REQUIRED
@@ -131,6 +134,9 @@ def apply_batch(session: Session, records: list[Item]) -> BatchResult:
     now = bindparam("now", utcnow(), type_=UTCDateTime())
     conn.execute(text(_UPSERT_CREDITORS).bindparams(now))
     conn.execute(text(_UPSERT_DEBTORS))
+    if corrections.any_open(conn):
+        written = conn.execute(text(_CORRECTED_DEBTORS).columns(id=Integer(), exported_at=UTCDateTime()))
+        corrections.settle_written(conn, dict(written.all()))
     # A new case points at its first snapshot, which needs the case: the foreign keys are
     # checked once both exist (end of statement on PostgreSQL, commit on SQLite).
     if dialect == "postgresql":
@@ -215,6 +221,8 @@ def _mark_seen(conn, dialect: str, restated: list[tuple[int, datetime]]) -> None
         f"UPDATE cases SET exported_at_seen = v.at FROM ({pairs}) AS v"
         " WHERE cases.id = v.id AND (cases.exported_at_seen IS NULL OR cases.exported_at_seen < v.at)"
     ), params)
+    if corrections.any_open(conn):
+        corrections.settle_restated(conn, restated)
 
 
 def _allocate(conn, dialect: str, table: str, n: int) -> list[int]:
@@ -340,6 +348,13 @@ ON CONFLICT (key) DO UPDATE SET external_id = excluded.external_id, type = exclu
     birth_date = excluded.birth_date, postcode = excluded.postcode, country = excluded.country,
     language = excluded.language, exported_at = excluded.exported_at
 WHERE excluded.exported_at >= debtors.exported_at
+"""
+
+# The corrected debtors whose row the upsert just gave a record's values (its exported_at).
+_CORRECTED_DEBTORS = """
+SELECT d.id, d.exported_at FROM contact_corrections AS c
+JOIN debtors AS d ON d.id = c.debtor_id
+JOIN _intake AS s ON s.debtor_key = d.key AND s.names_debtor = 1 AND s.exported_at = d.exported_at
 """
 
 _INSERT_CASES = """

@@ -22,6 +22,7 @@ ERASE: dict[str, str | dict[str, object]] = {
     "messages": DELETE,  # the thread's words; attachments go with "uploads"
     "message_attachments": DELETE,
     "debtor_addresses": DELETE,  # the postal address the debtor corrected
+    "contact_corrections": DELETE,  # the e-mail and phone the debtor corrected, and the export's
     "disputes": {"message": "", "explanation": None},
     "case_notes": DELETE,  # agents' free text about the person
     "one_time_codes": DELETE,
