@@ -3,6 +3,7 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal.agent.access import current_staff, staff_required
 from portal.agent.audit import audit
@@ -40,12 +41,14 @@ def answer(debtor_id: int):
     if not form.validate():
         return _render(debtor, form, 400)
     try:
-        message = services.write_as_agent(current_staff(), debtor, form.body.data)
+        message = services.write_as_agent(current_staff(), debtor, form.body.data, form.submission.data)
+        audit(current_staff(), "messages.answer", f"debtor:{debtor.id}", message_id=message.id)
+        db.session.commit()
+    except IntegrityError:  # the same form, sent twice at once: the other request kept it
+        db.session.rollback()
     except services.MessageError as exc:
         db.session.rollback()
         form.body.errors = [exc.message]
         return _render(debtor, form, 400)
-    audit(current_staff(), "messages.answer", f"debtor:{debtor.id}", message_id=message.id)
-    db.session.commit()
     flash(_("Answer sent; the debtor has been told that a message is waiting."), "success")
     return redirect(url_for("agent.messages", debtor_id=debtor.id), code=303)

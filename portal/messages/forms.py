@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import TextAreaField
+from wtforms import HiddenField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from portal.messages.services import BODY_MAX
+from portal.payments.forms import new_nonce
 
 
 class MessageForm(FlaskForm):
@@ -18,6 +19,8 @@ class MessageForm(FlaskForm):
         InputRequired(message=_l("Please write your message.")),
         Length(max=BODY_MAX, message=_l("Please keep your message to %(max)d characters.", max=BODY_MAX))])
     attachments = MultipleFileField(_l("Attach files (optional)"))
+    #: This form's random id: the same form sent twice makes one message.
+    submission = HiddenField(default=new_nonce)
 
 
 class ReplyForm(FlaskForm):
@@ -26,3 +29,5 @@ class ReplyForm(FlaskForm):
     body = TextAreaField(_l("Your answer"), validators=[
         InputRequired(message=_l("Write the answer.")),
         Length(max=BODY_MAX, message=_l("Please keep your message to %(max)d characters.", max=BODY_MAX))])
+    #: This form's random id: the same form sent twice makes one answer.
+    submission = HiddenField(default=new_nonce)

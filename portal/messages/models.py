@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, Text
+from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -25,7 +25,11 @@ class Message(db.Model):
     """One message of a debtor's thread (one thread per debtor, whatever the case)."""
 
     __tablename__ = "messages"
-    __table_args__ = (Index("ix_messages_debtor_id_id", "debtor_id", "id"),)
+    __table_args__ = (
+        Index("ix_messages_debtor_id_id", "debtor_id", "id"),
+        # A form sent twice (a double click, a retry after an answer lost in transit) is one message.
+        UniqueConstraint("debtor_id", "submission", name="uq_messages_debtor_id_submission"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The debtor whose thread this is: the only debtor who may ever read it.
@@ -38,6 +42,8 @@ class Message(db.Model):
     body: Mapped[str] = mapped_column(Text)
     #: When it was sent.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The random id of the form it came from (None before 0013 or without one): sent twice, kept once.
+    submission: Mapped[str | None] = mapped_column(String(43))
 
     attachments: Mapped[list[Upload]] = relationship(secondary="message_attachments", order_by=Upload.id)
 

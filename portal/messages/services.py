@@ -6,6 +6,7 @@ Services flush only; the view commits once. The announcement e-mails carry no co
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,6 +27,8 @@ from portal.uploads import save_uploads
 
 #: Longest message accepted, in characters.
 BODY_MAX = 5000
+#: A form's submission id: what `secrets.token_urlsafe(16)` gives (22 characters), or up to 43.
+SUBMISSION = re.compile(r"[A-Za-z0-9_-]{16,43}")
 
 
 class MessageError(ValueError):
@@ -64,11 +67,28 @@ def _clean(body: str | None) -> str:
     return body
 
 
-def write_as_debtor(debtor: Debtor, body: str | None, files: list[FileStorage]) -> Message:
+def submission_id(value: str | None) -> str | None:
+    """A form's submission id as sent, or None when absent or not one of ours (then nothing is deduplicated)."""
+    return value if value and SUBMISSION.fullmatch(value) else None
+
+
+def sent_already(debtor: Debtor, submission: str | None) -> Message | None:
+    """The message this same form already made, if it was sent before."""
+    if submission is None:
+        return None
+    return db.session.scalar(select(Message).where(Message.debtor_id == debtor.id, Message.submission == submission))
+
+
+def write_as_debtor(debtor: Debtor, body: str | None, files: list[FileStorage], submission: str | None = None) -> Message:
     """Add the debtor's message with its attachments and tell the agents; flushes only.
 
+    The same form sent again returns the message it made, adding nothing (nor its files).
     Raises MessageError for the words, UploadError for a refused file (nothing is kept then)."""
-    message = Message(debtor_id=debtor.id, author=Author.debtor, body=_clean(body))
+    submission = submission_id(submission)
+    earlier = sent_already(debtor, submission)
+    if earlier is not None:
+        return earlier
+    message = Message(debtor_id=debtor.id, author=Author.debtor, body=_clean(body), submission=submission)
     db.session.add(message)
     db.session.flush()
     for upload in save_uploads(files, debtor.id):
@@ -78,9 +98,14 @@ def write_as_debtor(debtor: Debtor, body: str | None, files: list[FileStorage]) 
     return message
 
 
-def write_as_agent(staff: Staff, debtor: Debtor, body: str | None) -> Message:
-    """Add an agent's answer and tell the debtor (without the content); flushes only."""
-    message = Message(debtor_id=debtor.id, author=Author.agent, staff_id=staff.id, body=_clean(body))
+def write_as_agent(staff: Staff, debtor: Debtor, body: str | None, submission: str | None = None) -> Message:
+    """Add an agent's answer and tell the debtor (without the content); flushes only. Sent again: nothing new."""
+    submission = submission_id(submission)
+    earlier = sent_already(debtor, submission)
+    if earlier is not None:
+        return earlier
+    message = Message(debtor_id=debtor.id, author=Author.agent, staff_id=staff.id, body=_clean(body),
+                      submission=submission)
     db.session.add(message)
     db.session.flush()
     _tell_debtor(debtor)

@@ -3,6 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from portal.auth.identity import debtor_required
 from portal.debtor import services as debtor_services
@@ -37,7 +38,11 @@ def write():
         return _page(form, 400)
     debtor = debtor_services.debtor_details(current_user)
     try:
-        services.write_as_debtor(debtor, form.body.data, request.files.getlist(form.attachments.name))
+        services.write_as_debtor(debtor, form.body.data, request.files.getlist(form.attachments.name),
+                                 form.submission.data)
+        db.session.commit()
+    except IntegrityError:  # the same form, sent twice at once: the other request kept it
+        db.session.rollback()
     except UploadError as exc:
         db.session.rollback()
         form.attachments.errors = [exc.message]
@@ -46,6 +51,5 @@ def write():
         db.session.rollback()
         form.body.errors = [exc.message]
         return _page(form, 400)
-    db.session.commit()
     flash(_("Your message has been sent. We will answer you here and let you know by e-mail."), "success")
     return redirect(url_for("messages.thread"), code=303)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from sqlalchemy import func, select
 
@@ -128,3 +129,38 @@ def test_a_debtor_without_e_mail_is_told_by_sms(app, client, agent, mailbox, sms
     (sms,) = sms_box.sent
     assert sms.to == "+33611223344" and "/messages" in sms.text and "plan" not in sms.text
     assert mailbox.sent == []
+
+
+def _submission(client, path: str) -> str:
+    """The submission id of the form as the page rendered it."""
+    return re.search(r'name="submission" type="hidden" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
+
+
+def test_the_same_form_sent_twice_is_one_message_on_both_sides(app, client, agent, mailbox, monkeypatch):
+    monkeypatch.setitem(app.config, "AGENT_INBOX", "inbox@agency.test")
+    _reference, debtor_id = make_case(app, email="marie@example.fr")
+    sign_in(client, debtor_id)
+    first, second = _submission(client, "/messages"), _submission(client, "/messages")
+    assert first != second  # each page load is a new form
+    data = lambda: {"csrf_token": token(client, "/messages"), "body": "Sent once.", "submission": first,  # noqa: E731
+                    "attachments": [(io.BytesIO(PDF), "payslip.pdf")]}
+    for _ in range(2):  # a double click, or a retry after an answer that never arrived
+        assert client.post("/messages", data=data(), content_type="multipart/form-data").status_code == 303
+    assert _count(app, Message) == 1 and _count(app, MessageAttachment) == 1 and len(mailbox.sent) == 1
+    assert client.get("/messages").get_data(as_text=True).count("Sent once.") == 1
+
+    path = f"/agent/debtors/{debtor_id}/messages"
+    answer = _submission(agent, path)
+    for _ in range(2):
+        response = agent.post(path, data={"csrf_token": token(agent, path), "body": "Answered once.", "submission": answer})
+        assert response.status_code == 303
+    assert _count(app, Message) == 2 and len(mailbox.sent) == 2
+
+
+def test_a_form_without_a_submission_id_still_sends(app, client):
+    _reference, debtor_id = make_case(app)
+    sign_in(client, debtor_id)
+    for _ in range(2):  # a page rendered before the id existed: no deduplication, nothing refused
+        assert client.post("/messages", data={"csrf_token": token(client, "/messages"), "body": "Hello",
+                                              "submission": "not-one-of-ours!"}).status_code == 303
+    assert _count(app, Message) == 2
