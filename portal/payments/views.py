@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
@@ -112,7 +112,7 @@ def pay_submit(reference: str):
         db.session.rollback()
         return render_template("payments/unavailable.html", case=case), 502
     if taken is not None:
-        return redirect(url_for("payments.status", payment_id=taken.id), code=303)
+        return show_taken(taken)
     if reuse is not None and reuse.state == PaymentState.open:
         return redirect(reuse.checkout_url, code=303)
     try:
@@ -152,7 +152,13 @@ def _one_payable(case, payment: Payment):
     taken = sessions.keep_one(case.id, payment.id)
     if taken is None:
         return redirect(payment.checkout_url, code=303)
-    return redirect(url_for("payments.status", payment_id=taken.id), code=303)
+    return show_taken(taken)
+
+
+def show_taken(payment: Payment):
+    """The payment an earlier Checkout page already took, with a word on why no new page opened."""
+    flash(_("You had already paid on an earlier page, so nothing more was taken. Here is that payment."), "success")
+    return redirect(url_for("payments.status", payment_id=payment.id), code=303)
 
 
 @bp.get("/payments/<int:payment_id>/return")

@@ -43,6 +43,7 @@ def test_a_page_paid_in_another_tab_is_shown_and_nothing_more_is_taken(app, debt
     assert len(emulator.store.all("checkout.session")) == 1  # no second page was opened
     receipt = debtor.client.get(response.location).get_data(as_text=True)
     assert "Thank you, your payment is received" in receipt and "€119.50" in receipt
+    assert "You had already paid on an earlier page, so nothing more was taken." in receipt  # why no new page
     emulator.deliver()  # the late webhooks change nothing
     assert _paid_minor(app) == [11950]
 
