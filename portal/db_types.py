@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime, String
 from sqlalchemy.types import TypeDecorator
 
+from portal import sealing
+
 
 class UTCDateTime(TypeDecorator):
     """Stores UTC, returns timezone-aware UTC datetimes on SQLite and PostgreSQL alike."""
@@ -35,11 +37,7 @@ class Sealed(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value: str | None, dialect):
-        from portal.sealing import seal  # needs the app's keys; imported here to keep models light
-
-        return None if value is None else seal(value)
+        return None if value is None else sealing.seal(value)
 
     def process_result_value(self, value: str | None, dialect):
-        from portal.sealing import unseal
-
-        return None if value is None else unseal(value)
+        return None if value is None else sealing.unseal(value)

@@ -91,8 +91,8 @@ def reseal():
     """Seal every TOTP seed again under the current SECRET_KEY (after rotating it; see portal/sealing.py)."""
     count = 0
     for staff in db.session.scalars(select(Staff).where(Staff.totp_secret.is_not(None)).order_by(Staff.id)):
-        assert staff.totp_secret  # opened with whichever key sealed it
-        flag_modified(staff, "totp_secret")  # written again: sealed under the newest key
+        # Loading opened it with whichever key sealed it; written again, it is sealed under the newest.
+        flag_modified(staff, "totp_secret")
         count += 1
     db.session.commit()
     click.echo(f"resealed {count} second factors under the current SECRET_KEY")

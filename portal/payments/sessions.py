@@ -18,10 +18,10 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.payments import fulfil, gateway
-from portal.payments.models import Payment, PaymentState, StaleState
+from portal.payments.models import PAID_STATES, Payment, PaymentState, StaleState
 
 #: States in which the money is received or on its way: nothing more may be taken for it.
-TAKEN = frozenset({PaymentState.processing}) | {state for state in PaymentState if state.paid}
+TAKEN = PAID_STATES | {PaymentState.processing}
 
 
 def refresh(payment_id: int, session: dict, source: str = "portal") -> Payment | None:
@@ -68,12 +68,6 @@ def close_others(case_id: int, keep_id: int | None = None) -> Payment | None:
         if payment is not None and payment.state in TAKEN and taken is None:
             taken = payment
     return taken
-
-
-def recheck(payment_id: int, session_id: str) -> Payment | None:
-    """A page the debtor is about to be sent back to, as Stripe has it now (it may have been paid meanwhile); commits."""
-    db.session.commit()
-    return refresh(payment_id, gateway.retrieve_session(session_id))
 
 
 def keep_one(case_id: int, opened_id: int) -> Payment | None:

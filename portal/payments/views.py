@@ -106,7 +106,7 @@ def pay_submit(reference: str):
     try:  # the debtor's other open Checkout pages close first: only one can be paid
         taken = sessions.close_others(case.id, keep_id=reuse_id)
         if taken is None and reuse_id is not None:
-            reuse = sessions.recheck(reuse_id, reuse_session)
+            reuse = sessions.refresh(reuse_id, gateway.retrieve_session(reuse_session))  # paid meanwhile?
             taken = reuse if reuse.state in sessions.TAKEN else None
     except gateway.GatewayError:
         db.session.rollback()
@@ -144,10 +144,10 @@ def pay_submit(reference: str):
     except gateway.GatewayError:
         db.session.commit()  # keep the failure on record
         return render_template("payments/unavailable.html", case=case), 502
-    return _one_payable(case, payment)
+    return to_checkout(case, payment)
 
 
-def _one_payable(case, payment: Payment):
+def to_checkout(case, payment: Payment):
     """To the new Checkout page, unless a twin submission's page was paid meanwhile: then to that payment."""
     taken = sessions.keep_one(case.id, payment.id)
     if taken is None:

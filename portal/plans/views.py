@@ -18,7 +18,7 @@ from portal.payments import services as payments
 from portal.payments import sessions
 from portal.payments.forms import new_nonce
 from portal.payments.models import PaymentKind
-from portal.payments.views import CHECKOUT_LOCALES, _checkout_form_action, _own_case, show_taken
+from portal.payments.views import CHECKOUT_LOCALES, _checkout_form_action, _own_case, show_taken, to_checkout
 from portal.plans import advice, hooks, offers as offer_math, services
 from portal.plans.forms import ButtonForm, ChooseForm, MoveForm, NonceForm, ProposeForm
 from portal.plans.models import Instalment, Plan, PlanPayment, PlanState
@@ -134,10 +134,7 @@ def _checkout(case, plan: Plan, instalment: Instalment, nonce: str, save: bool, 
     except gateway.GatewayError:
         db.session.commit()
         return render_template("payments/unavailable.html", case=case), 502
-    taken = sessions.keep_one(case.id, payment.id)
-    if taken is not None:
-        return show_taken(taken)
-    return redirect(payment.checkout_url, code=303)
+    return to_checkout(case, payment)
 
 
 def _setup(case, plan: Plan, nonce: str):
